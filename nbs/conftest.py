@@ -1,0 +1,51 @@
+"""Run every notebook's inline tests under pytest, one test item per notebook.
+
+`pytest nbs` executes each notebook the way `nbdev_test` does (cells flagged with a name from
+`tst_flags` in settings.ini are skipped) and reports a pytest summary line. `--nb-flags slow cuda`
+also runs the flagged cells.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--nb-flags", nargs="*", default=[],
+                     help="notebook test flags (from tst_flags in settings.ini) whose cells should run")
+
+
+def _skipped(path: Path) -> bool:
+    return any(p.startswith(("_", ".")) for p in path.parts[-3:]) or ".ipynb_checkpoints" in path.parts
+
+
+def pytest_collect_file(parent, file_path: Path):
+    if file_path.suffix == ".ipynb" and not _skipped(file_path.relative_to(parent.config.rootpath)):
+        return NotebookFile.from_parent(parent, path=file_path)
+
+
+class NotebookFile(pytest.File):
+    def collect(self):
+        yield NotebookItem.from_parent(self, name=self.path.name)
+
+
+class NotebookItem(pytest.Item):
+    def runtest(self):
+        from nbdev.config import get_config
+        from nbdev.test import test_nb
+        force = set(self.config.getoption("--nb-flags"))
+        skip = set(get_config().tst_flags.split()) - force
+        ok, _ = test_nb(self.path, skip_flags=list(skip), force_flags=list(force), showerr=True)
+        if not ok: raise NotebookFailure(self.path)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, NotebookFailure): return f"{self.path.name}: a cell failed (traceback in the captured stderr above)"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"notebook: {self.path.name}"
+
+
+class NotebookFailure(Exception): pass
