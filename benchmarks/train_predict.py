@@ -16,6 +16,16 @@ Figures:
 - test px error: mean over test-split frames and visible keypoints of the Euclidean distance between prediction and
   label in original pixels; recomputed here from each side's outputs, the same way for both.
 
+How the reference is run: `lightning_pose.train.train(OmegaConf.create(cfg), model_dir)` (its Python API, so that
+the epoch timer can be injected) with the config written to `<work>/ref_config.yaml`: resnet18,
+backbone_pretrained false, model_type heatmap, losses_to_use [], imgaug default (resize only) or dlc, batch 8,
+train_prob 0.8, val_prob 0.1, rng seeds 0, unfreezing_epoch 0, min = max epochs = E, num_workers as ours;
+video prediction with `Model.predict_on_video_file(..., reader="opencv")`, its CPU reader (DALI needs a GPU).
+Caveats: the two splits may hold different test frames (both lists are printed); the reference predicts with its
+best-validation checkpoint and warms the backbone lr up from 0.1x even with unfreezing_epoch 0; our pixel error is
+read from our `labeled_metrics.csv`, the reference's is recomputed from its `predictions.csv`. Machine load changes
+the figures a lot (2 torch threads on 2 busy cores): compare ratios from one invocation, on a quiet machine.
+
 Usage (from the repo root):
     PYTHONPATH=. python benchmarks/train_predict.py [--epochs 20] [--sides ref,ours] [--augment none|default]
 """
@@ -270,7 +280,8 @@ def ours_predict(spec, out):
     t0 = time.perf_counter()
     predict_video(spec["model_dir"], video, csv)
     wall = time.perf_counter() - t0
-    n = len(pd.read_csv(csv, header=[0, 1, 2], index_col=0))
+    try: n = len(pd.read_csv(csv, header=[0, 1, 2], index_col=0))
+    except Exception: n = len(pd.read_csv(csv))
     out.update(predict_wall_s=wall, frames=n, fps=n/wall, torch=torch.__version__)
 
 WORKERS = {("ref", "train"): ref_train, ("ref", "predict"): ref_predict,
