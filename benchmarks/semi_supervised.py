@@ -1,0 +1,119 @@
+"""Does unlabeled video help? Supervised vs semi-supervised training with the same budget.
+
+    python benchmarks/semi_supervised.py synthetic [--seeds 0 1 2] [--epochs 40] [--labels 20]
+    python benchmarks/semi_supervised.py mirror-mouse [--epochs 40] [--data ../shared/data/mirror-mouse-example]
+
+synthetic: for each seed, a `small` synthetic two-view project (128 x 128 frames, 4 videos x 200 frames) with
+`--labels` labeled frames; both models train for the same epochs on the same labels; the semi-supervised one
+also sees unlabeled clips of the three training videos (temporal + multi-view PCA + Pose PCA losses). Both
+predict the held-out fourth video, scored against the synthetic truth.
+
+mirror-mouse: the paper's two-view mouse (70 labeled frames, 17 keypoints) with videos/test_vid.mp4 as the
+unlabeled video; reports the test-split pixel error and, on every frame of the video, the per-frame
+violations of each constraint (mean penalty beyond epsilon, and the fraction of keypoint-frames violating).
+"""
+import argparse, json, os, platform, shutil, sys, tempfile, time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from lightning_pose.config import load_config, keypoint_spec
+from lightning_pose.demo import demo_overrides, score_video
+from lightning_pose.io import pose_array, read_pose_csv
+from lightning_pose.losses import LossFactory
+from lightning_pose.predict import predict_video
+from lightning_pose.synthetic import make_toy_project
+from lightning_pose.train import train
+
+def semi_overrides(temporal_eps: float, pca_keypoints: list[int]|None, weight: float, clip: int) -> list[str]:
+    s = {"temporal": {"weight": weight, "epsilon": temporal_eps}, "pca_multiview": {"weight": weight},
+         "pca_singleview": {"weight": weight}}
+    ov = ["losses.unsupervised=[temporal,pca_multiview,pca_singleview]", f"losses.settings={json.dumps(s)}",
+          f"losses.clip_length={clip}", "losses.video_backend=cpu", "losses.ramp_epochs=5"]
+    if pca_keypoints is not None: ov.append(f"data.pca_keypoints={pca_keypoints}")
+    return ov
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{cpu}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+def synthetic(args):
+    rows = []
+    for seed in args.seeds:
+        work = Path(args.work)/f"toy{seed}"
+        if work.exists(): shutil.rmtree(work)
+        proj = make_toy_project(work/"project", "small", seed=seed, n_labeled=args.labels)
+        unl = proj.root/"videos_unlabeled"; unl.mkdir()
+        for i, v in enumerate(proj.videos):
+            if i not in proj.heldout: (unl/v.name).symlink_to(v)
+        base = demo_overrides(args.epochs, 128) + [f"training.seed={seed}", "training.train_frac=0.9", "training.val_frac=0.1",
+                                                    "data.video_dir=videos_unlabeled"]
+        v = proj.heldout[0]
+        for name, extra in (("supervised", []),
+                            ("semi-supervised", semi_overrides(5.0, list(range(7, 14)), args.weight, args.clip))):
+            t0 = time.time()
+            md = train(load_config(proj.config, base + extra), work/name, progress=False)
+            fit = json.loads((md/"summary.json").read_text())["fit_seconds"]
+            sc = score_video(predict_video(md, proj.videos[v], progress=False), proj.truth[v])
+            rows.append((seed, name, sc["all_frames"].mean(), sc["visible"].mean(), np.nanmean(sc["hidden"]),
+                         sc["all_frames"].iloc[:7].mean(), sc["all_frames"].iloc[7:].mean(), fit))
+            print(f"seed {seed} {name:16s} all {rows[-1][2]:.3f} px  visible {rows[-1][3]:.3f}  hidden {rows[-1][4]:.3f}  "
+                  f"top view {rows[-1][5]:.3f}  bottom view {rows[-1][6]:.3f}  fit {fit:.0f} s", flush=True)
+    print("\n| seed | training | held-out px error (all) | visible | hidden | top view | bottom view | fit s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows: print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.2f} | {r[6]:.2f} | {r[7]:.0f} |")
+    for name in ("supervised", "semi-supervised"):
+        a = np.array([r[2] for r in rows if r[1] == name])
+        print(f"| mean | {name} | {a.mean():.2f} +- {a.std():.2f} | | | | | |")
+
+def mirror_mouse(args):
+    data = Path(args.data).resolve()
+    work = Path(args.work)/"mirror"; work.mkdir(parents=True, exist_ok=True)
+    cfg_file = work/"project.yaml"
+    cfg_file.write_text(yaml.safe_dump({"data": {"data_dir": str(data), "csv_file": "CollectedData.csv", "video_dir": "videos",
+        "view_links": [list(range(7)), list(range(8, 15))], "camera_names": ["top", "bot"],
+        "pca_keypoints": list(range(7)) + list(range(8, 15))}}))
+    video = data/"videos"/"test_vid.mp4"
+    base = demo_overrides(args.epochs, 128) + ["training.train_frac=0.8", "training.val_frac=0.1", "training.seed=0"]
+    semi = semi_overrides(20.0, None, args.weight, args.clip)
+    cfg_semi = load_config(cfg_file, base + semi)
+    labels = pose_array(read_pose_csv(data/"CollectedData.csv"))
+    from lightning_pose.data import split_indices
+    tr = split_indices(len(labels), 0.8, 0.1, 0)["train"]
+    factory = LossFactory(cfg_semi.losses, labels[tr], keypoint_spec(cfg_semi), cfg_semi.data.pca_keypoints)
+    rows = []
+    for name, extra in (("supervised", []), ("semi-supervised", semi)):
+        md = work/name
+        if md.exists(): shutil.rmtree(md)
+        md = train(load_config(cfg_file, base + extra), md, progress=False)
+        summ = json.loads((md/"summary.json").read_text())
+        csv = predict_video(md, video, progress=False)
+        pred = read_pose_csv(csv, require=("x", "y", "likelihood"))
+        pen = factory.penalties(torch.tensor(pose_array(pred)), torch.tensor(pose_array(pred, "likelihood")))
+        viol = {k: (float(v.mean()), float((v > 0).float().mean())) for k, v in pen.items()}
+        rows.append((name, summ["pixel_error"]["test"], summ["pixel_error"]["val"], viol, summ["fit_seconds"]))
+        print(name, rows[-1], flush=True)
+    print("\n| training | test px error | val px error | temporal: mean penalty px / frac violating | multi-view PCA | Pose PCA | fit s |")
+    print("|---|---|---|---|---|---|---|")
+    for n, te, va, v, fit in rows:
+        cells = " | ".join(f"{v[k][0]:.2f} / {v[k][1]:.3f}" for k in ("temporal", "pca_multiview", "pca_singleview"))
+        print(f"| {n} | {te:.2f} | {va:.2f} | {cells} | {fit:.0f} |")
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("which", choices=["synthetic", "mirror-mouse"])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--labels", type=int, default=20)
+    p.add_argument("--weight", type=float, default=0.01, help="weight of each unsupervised loss")
+    p.add_argument("--clip", type=int, default=16, help="unlabeled frames per step")
+    p.add_argument("--data", default=str(ROOT.parent/"shared"/"data"/"mirror-mouse-example"))
+    p.add_argument("--work", default=tempfile.mkdtemp(prefix="litpose-semi-"))
+    args = p.parse_args()
+    print(f"command: {' '.join(sys.argv)}\nmachine: {machine()}\n", flush=True)
+    synthetic(args) if args.which == "synthetic" else mirror_mouse(args)
