@@ -22,20 +22,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from lightning_pose.config import load_config, keypoint_spec
-from lightning_pose.demo import demo_overrides, score_video
+from lightning_pose.demo import demo_overrides, score_video, semi_supervised_overrides
 from lightning_pose.io import pose_array, read_pose_csv
 from lightning_pose.losses import LossFactory
 from lightning_pose.predict import predict_video
 from lightning_pose.synthetic import make_toy_project
 from lightning_pose.train import train
-
-def semi_overrides(temporal_eps: float, pca_keypoints: list[int]|None, weight: float, clip: int) -> list[str]:
-    s = {"temporal": {"weight": weight, "epsilon": temporal_eps}, "pca_multiview": {"weight": weight},
-         "pca_singleview": {"weight": weight}}
-    ov = ["losses.unsupervised=[temporal,pca_multiview,pca_singleview]", f"losses.settings={json.dumps(s)}",
-          f"losses.clip_length={clip}", "losses.video_backend=cpu", "losses.ramp_epochs=5"]
-    if pca_keypoints is not None: ov.append(f"data.pca_keypoints={pca_keypoints}")
-    return ov
 
 def machine() -> str:
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
@@ -48,14 +40,10 @@ def synthetic(args):
         work = Path(args.work)/f"toy{seed}"
         if work.exists(): shutil.rmtree(work)
         proj = make_toy_project(work/"project", "small", seed=seed, n_labeled=args.labels)
-        unl = proj.root/"videos_unlabeled"; unl.mkdir()
-        for i, v in enumerate(proj.videos):
-            if i not in proj.heldout: (unl/v.name).symlink_to(v)
-        base = demo_overrides(args.epochs, 128) + [f"training.seed={seed}", "training.train_frac=0.9", "training.val_frac=0.1",
-                                                    "data.video_dir=videos_unlabeled"]
+        base = demo_overrides(args.epochs, 128) + [f"training.seed={seed}", "training.train_frac=0.9", "training.val_frac=0.1"]
         v = proj.heldout[0]
         for name, extra in (("supervised", []),
-                            ("semi-supervised", semi_overrides(5.0, list(range(7, 14)), args.weight, args.clip))):
+                            ("semi-supervised", semi_supervised_overrides(5.0, list(range(7, 14)), args.weight, args.clip))):
             t0 = time.time()
             md = train(load_config(proj.config, base + extra), work/name, progress=False)
             fit = json.loads((md/"summary.json").read_text())["fit_seconds"]
@@ -80,7 +68,7 @@ def mirror_mouse(args):
         "pca_keypoints": list(range(7)) + list(range(8, 15))}}))
     video = data/"videos"/"test_vid.mp4"
     base = demo_overrides(args.epochs, 128) + ["training.train_frac=0.8", "training.val_frac=0.1", "training.seed=0"]
-    semi = semi_overrides(20.0, None, args.weight, args.clip)
+    semi = semi_supervised_overrides(20.0, None, args.weight, args.clip) + ["losses.video_backend=cpu"]
     cfg_semi = load_config(cfg_file, base + semi)
     labels = pose_array(read_pose_csv(data/"CollectedData.csv"))
     from lightning_pose.data import split_indices
