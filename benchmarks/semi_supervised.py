@@ -98,7 +98,7 @@ if __name__ == "__main__":
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--labels", type=int, default=20)
-    p.add_argument("--weight", type=float, default=0.01, help="weight of each unsupervised loss")
+    p.add_argument("--weight", type=float, default=1e-4, help="weight of each unsupervised loss")
     p.add_argument("--clip", type=int, default=16, help="unlabeled frames per step")
     p.add_argument("--data", default=str(ROOT.parent/"shared"/"data"/"mirror-mouse-example"))
     p.add_argument("--work", default=tempfile.mkdtemp(prefix="litpose-semi-"))
