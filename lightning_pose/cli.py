@@ -15,6 +15,7 @@ __all__ = ['COMMANDS', 'USER_ERRORS', 'build_parser', 'main']
 # %% ../nbs/99_cli.ipynb #ca328650
 COMMANDS = {  # subcommand -> module implementing it
     "demo": "lightning_pose.demo",
+    "eks": "lightning_pose.eks.cli",
 }
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError)
 
