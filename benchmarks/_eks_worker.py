@@ -30,6 +30,7 @@ def main(argv):
             groups = {c: [f for f in files if f".{c}." in Path(f).name] for c in cams}
             eks.fit_eks_multicam(groups, out, camera_names=cams)
     dt = time.perf_counter() - t0
-    print(json.dumps({"seconds": dt, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))   # this process only
+    print(json.dumps({"seconds": dt, "max_rss_mb": hwm / 1024}))
 
 if __name__ == "__main__": main(sys.argv[1:])
