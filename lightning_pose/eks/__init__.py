@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/29_eks.ipynb #c2aa36d8
+# %% ../../nbs/29_eks.ipynb #e7a79491
 from .core import SmootherResult, rw_smooth, rw_loglik, kalman_smooth
 from .ensemble import (EnsembleStats, ensemble_stats, median_filter, interpolate_nans,
                                          eks_table, synthetic_ensemble, SyntheticEnsemble)
 from .singlecam import EKSResult, eks_singlecam, fit_smooth_param
-from .multicam import eks_multicam, eks_pose_pca
+from .multicam import eks_multicam, eks_mirrored, eks_pose_pca
 from .pupil import eks_pupil, eks_async
 from .cli import load_ensemble, run_singlecam, run_multicam, run_pupil, run_async
