@@ -37,11 +37,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ref-python", default="/work/venv-eks-ref/bin/python")
     ap.add_argument("--frames", type=int, default=2000)
-    a = ap.parse_args(); T = a.frames
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="simulation seeds; the table averages over them")
+    a = ap.parse_args()
+    allrows = [run_seed(a, k) for k in a.seeds]
+    print(f"\n{a.frames} frames, 5 members, seeds {a.seeds}; RMSE (px) against truth, mean over seeds (per seed in brackets)")
+    print(f"{'data':10s} {'method':42s} {'all frames':>11s} {'swapped':>8s}   per seed")
+    for i, r in enumerate(allrows[0]):
+        vals = [rows[i][2] for rows in allrows]; sw = [rows[i][3] for rows in allrows]
+        print(f"{r[0]:10s} {r[1]:42s} {np.mean(vals):11.3f} {np.mean(sw):8.2f}   [" + ", ".join(f"{v:.3f}" for v in vals) + "]")
+
+def run_seed(a, k):
+    T = a.frames
     tmp = Path(tempfile.mkdtemp(prefix="eks_acc_"))
     rows = []
     # single camera: 6 keypoints, occlusions and swaps by 3 of 5 members
-    se = synthetic_ensemble(T, n_keypoints=6, occlusion_rate=0.005, swap_rate=0.002, n_swappers=3, seed=11)
+    se = synthetic_ensemble(T, n_keypoints=6, occlusion_rate=0.005, swap_rate=0.002, n_swappers=3, seed=11 + 100 * k)
     names = [f"kp{k}" for k in range(6)]
     files = [write_pose_csv(pose_df(se.xy[i, :, 0], names, likelihood=se.likelihood[i, :, 0]), tmp / "single" / f"m.rng={i}.csv") for i in range(5)]
     tr, sw = se.truth[:, 0], se.swapped[:, 0]
@@ -52,7 +62,7 @@ def main():
     if ref(a.ref_python, "singlecam", tmp / "ref_single.csv", files): res["reference EKS"] = ref_xy(tmp / "ref_single.csv", names)
     rows += [("singlecam", k, rmse(v, tr), rmse(v, tr, sw)) for k, v in res.items()]
     # multi-camera: 2 views x 4 parts, separate files per camera; confident swaps (5 of 5) in one view at a time
-    se = synthetic_ensemble(T, n_keypoints=4, n_views=2, occlusion_rate=0.005, swap_rate=0.002, n_swappers=5, seed=12)
+    se = synthetic_ensemble(T, n_keypoints=4, n_views=2, occlusion_rate=0.005, swap_rate=0.002, n_swappers=5, seed=12 + 100 * k)
     names = [f"paw{k}" for k in range(4)]; cams = ["top", "bot"]
     files = [write_pose_csv(pose_df(se.xy[i, :, v], names, likelihood=se.likelihood[i, :, v]), tmp / "multi" / f"m.rng={i}.{c}.csv")
              for i in range(5) for v, c in enumerate(cams)]
@@ -67,7 +77,7 @@ def main():
         res["reference EKS"] = np.stack([ref_xy(next(f for f in outs if c in f.name), names) for c in cams], 1)
     rows += [("multicam", k, rmse(v, tr), rmse(v, tr, sw)) for k, v in res.items()]
     # pupil
-    rng = np.random.default_rng(13)
+    rng = np.random.default_rng(13 + 100 * k)
     d = 20 + np.convolve(rng.normal(size=T + 99), np.ones(100) / 10, "valid")
     cx, cy = 50 + np.cumsum(rng.normal(0, .3, T)), 50 + np.cumsum(rng.normal(0, .3, T))
     names = ["pupil_top_r", "pupil_right_r", "pupil_bottom_r", "pupil_left_r"]
@@ -80,10 +90,11 @@ def main():
     res = {"ensemble median": ensemble_stats(xy, lik).center, "ours single-camera EKS": eks_singlecam(xy, lik).xy,
            "ours pupil EKS": eks_pupil(xy, lik, names).xy}
     if ref(a.ref_python, "singlecam", tmp / "ref_pupil_single.csv", files): res["reference single-camera EKS"] = ref_xy(tmp / "ref_pupil_single.csv", names)
-    if ref(a.ref_python, "pupil", tmp / "ref_pupil.csv", files): res["reference pupil EKS"] = ref_xy(tmp / "ref_pupil.csv", names)
+    if ref(a.ref_python, "pupil", tmp / "ref_pupil.csv", files):
+        rp = ref_xy(tmp / "ref_pupil.csv", names)
+        res["reference pupil EKS (as labelled)"] = rp
+        res["reference pupil EKS (right/bottom fixed)"] = rp[:, [0, 2, 1, 3]]   # its output swaps these two columns' labels
     rows += [("pupil", k, rmse(v, tr), float("nan")) for k, v in res.items()]
-    print(f"\n{T} frames, 5 members; RMSE (px) against truth")
-    print(f"{'data':10s} {'method':30s} {'all frames':>11s} {'swapped':>8s}")
-    for r in rows: print(f"{r[0]:10s} {r[1]:30s} {r[2]:11.3f} {r[3]:8.2f}")
+    return rows
 
 if __name__ == "__main__": main()
