@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/29_eks.ipynb #e7a79491
+# %% ../../nbs/29_eks.ipynb #eb2be38a
 from .core import SmootherResult, rw_smooth, rw_loglik, kalman_smooth
 from .ensemble import (EnsembleStats, ensemble_stats, median_filter, interpolate_nans,
                                          eks_table, synthetic_ensemble, SyntheticEnsemble)
@@ -13,3 +13,8 @@ from .singlecam import EKSResult, eks_singlecam, fit_smooth_param
 from .multicam import eks_multicam, eks_mirrored, eks_pose_pca
 from .pupil import eks_pupil, eks_async
 from .cli import load_ensemble, run_singlecam, run_multicam, run_pupil, run_async
+
+__all__ = ["SmootherResult", "rw_smooth", "rw_loglik", "kalman_smooth", "EnsembleStats", "ensemble_stats", "median_filter",
+           "interpolate_nans", "eks_table", "synthetic_ensemble", "SyntheticEnsemble", "EKSResult", "eks_singlecam",
+           "fit_smooth_param", "eks_multicam", "eks_mirrored", "eks_pose_pca", "eks_pupil", "eks_async", "load_ensemble",
+           "run_singlecam", "run_multicam", "run_pupil", "run_async"]
