@@ -1,0 +1,83 @@
+"""Speed of lightning_pose.eks against the reference `ensemble-kalman-smoother` on the same inputs, in one run.
+
+    python benchmarks/eks_speed.py [--data ../shared/data] [--ref-python /work/venv-eks-ref/bin/python] [--long-frames 100000]
+
+Cases (automatic smoothing everywhere): mirror-mouse-separate (multi-camera, 2 views x 4 paws), ibl-pupil (single camera
+over the 4 keypoints, and pupil), and a long synthetic ensemble (5 members x N frames x 17 keypoints, single camera).
+Each job runs in a fresh process; times are the fit call end to end (reading CSVs to writing outputs, excluding
+interpreter start-up and imports); peak RSS is the whole process's.
+"""
+import argparse, json, os, platform, subprocess, sys, tempfile, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+def job(python, who, variant, out, files, cams=None):
+    cmd = [python, str(HERE / "_eks_worker.py"), who, variant, str(out), *map(str, files)] + (["--cameras", *cams] if cams else [])
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if p.returncode: return {"error": p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"}
+    return dict(json.loads(p.stdout.strip().splitlines()[-1]), process_seconds=wall)
+
+def long_ensemble(folder: Path, n_frames: int, n_kp: int=17, m: int=5) -> list[Path]:
+    import numpy as np
+    sys.path.insert(0, str(REPO))
+    from lightning_pose.eks.ensemble import synthetic_ensemble
+    se = synthetic_ensemble(n_frames, n_keypoints=n_kp, occlusion_rate=0.002, seed=0)
+    names = [f"kp{k}" for k in range(n_kp)]
+    files = []
+    for i in range(m):
+        data = np.concatenate([se.xy[i, :, 0], se.likelihood[i, :, 0, :, None]], -1).reshape(n_frames, -1)
+        f = folder / f"long.rng={i}.csv"
+        with open(f, "w") as fh:
+            fh.write("scorer," + ",".join(["synthetic"] * 3 * n_kp) + "\n")
+            fh.write("bodyparts," + ",".join(n for n in names for _ in range(3)) + "\n")
+            fh.write("coords," + ",".join(["x", "y", "likelihood"] * n_kp) + "\n")
+            np.savetxt(fh, np.concatenate([np.arange(n_frames)[:, None], data], 1), fmt=["%d"] + ["%.3f"] * data.shape[1], delimiter=",")
+        files.append(f)
+    return files
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--ref-python", default="/work/venv-eks-ref/bin/python")
+    ap.add_argument("--long-frames", type=int, nargs="*", default=[25_000, 100_000], help="lengths of the long synthetic cases (none: skip)")
+    ap.add_argument("--skip-ref-long", action="store_true", help="do not run the reference on the long case")
+    a = ap.parse_args()
+    data = Path(a.data) / "eks"
+    mm = sorted((data / "mirror-mouse-separate").glob("*.csv")); pu = sorted((data / "ibl-pupil").glob("*.csv"))
+    tmp = Path(tempfile.mkdtemp(prefix="eks_speed_"))
+    cases = [("mirror-mouse multicam", "multicam", mm, ["top", "bot"], "dir"),
+             ("ibl-pupil singlecam", "singlecam", pu, None, "csv"),
+             ("ibl-pupil pupil", "pupil", pu, None, "csv")]
+    for n in a.long_frames:
+        (tmp / str(n)).mkdir()
+        t0 = time.perf_counter(); lf = long_ensemble(tmp / str(n), n)
+        print(f"(wrote the {n}-frame synthetic ensemble in {time.perf_counter() - t0:.0f} s)", flush=True)
+        cases.append((f"synthetic {n} x 17 singlecam", "singlecam", lf, None, "csv"))
+    rows = []
+    for name, variant, files, cams, kind in cases:
+        r = {}
+        for who, py in [("ours", sys.executable), ("ref", a.ref_python)]:
+            if who == "ref" and a.skip_ref_long and name.startswith("synthetic"): r[who] = {"error": "skipped"}; continue
+            out = tmp / f"{who}_{variant}_{len(rows)}" / ("out" if kind == "dir" else "out.csv")
+            if kind == "dir": out.mkdir(parents=True, exist_ok=True)
+            else: out.parent.mkdir(parents=True, exist_ok=True)
+            r[who] = job(py, who, variant, out, files, cams)
+            print(name, who, r[who], flush=True)
+        rows.append((name, r))
+    print(f"\nmachine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}")
+    print("fit: the fit call, CSVs in to CSVs out; process: the whole command including interpreter start and imports")
+    print(f"{'case':34s} {'ours fit':>9s} {'ref fit':>8s} {'speed-up':>9s} {'ours proc':>10s} {'ref proc':>9s} {'speed-up':>9s} {'ours MB':>8s} {'ref MB':>7s}")
+    nan = float("nan")
+    for name, r in rows:
+        o, f = r["ours"], r["ref"]
+        sp = lambda k: f"{f[k] / o[k]:8.1f}x" if o.get(k) and f.get(k) else "      n/a"
+        print(f"{name:34s} {o.get('seconds', nan):9.2f} {f.get('seconds', nan):8.2f} {sp('seconds'):>9s} {o.get('process_seconds', nan):10.2f} "
+              f"{f.get('process_seconds', nan):9.2f} {sp('process_seconds'):>9s} {o.get('max_rss_mb', nan):8.0f} {f.get('max_rss_mb', nan):7.0f}"
+              + (f"  ref: {f['error']}" if "error" in f else "") + (f"  ours: {o['error']}" if "error" in o else ""))
+
+if __name__ == "__main__": main()
