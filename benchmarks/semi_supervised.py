@@ -1,6 +1,7 @@
 """Does unlabeled video help? Supervised vs semi-supervised training with the same budget.
 
     python benchmarks/semi_supervised.py synthetic [--seeds 0 1 2] [--epochs 40] [--labels 20] [--unlabeled train|all]
+                                                   [--cameras mirrored|separate]
     python benchmarks/semi_supervised.py mirror-mouse [--epochs 40] [--data ../shared/data/mirror-mouse-example]
 
 synthetic: for each seed, a `small` synthetic two-view project (128 x 128 frames, 4 videos x 200 frames) with
@@ -8,7 +9,10 @@ synthetic: for each seed, a `small` synthetic two-view project (128 x 128 frames
 also sees unlabeled clips (temporal + multi-view PCA + Pose PCA losses) of the three training videos
 (`--unlabeled train`) or of those and the held-out video (`--unlabeled all`: the usual use, training on the videos
 to be analysed; the truth is never seen). Both predict the held-out fourth video, scored against the synthetic
-truth: mean error, its 95th percentile over keypoint-frames, and the fraction of keypoint-frames off by > 5 px.
+truth: mean error, its 95th percentile over keypoint-frames, and the fraction of keypoint-frames off by > 5 px,
+and the constraint violations of the predictions (mean penalty beyond epsilon / fraction violating, with the
+semi-supervised model's losses). `--cameras separate` films the same scenes with two cameras (one video and labels
+file per view, 64 x 128 frames each) and trains one network on both, the multi-view loss linking the cameras.
 
 mirror-mouse: the paper's two-view mouse (70 labeled frames, 17 keypoints) with videos/test_vid.mp4 as the
 unlabeled video; reports the test-split pixel error and, on every frame of the video, the per-frame
@@ -23,8 +27,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from lightning_pose.config import load_config, keypoint_spec
-from lightning_pose.demo import demo_overrides, score_video, semi_supervised_overrides
+from lightning_pose.config import load_config, keypoint_spec, unsupervised_spec
+from lightning_pose.data import LabeledDataModule
+from lightning_pose.demo import demo_overrides, semi_supervised_overrides
 from lightning_pose.io import pose_array, read_pose_csv
 from lightning_pose.losses import LossFactory
 from lightning_pose.predict import predict_video
@@ -36,40 +41,68 @@ def machine() -> str:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return f"{cpu}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
+def held_out(md: Path, proj, v: int, factory: LossFactory):
+    """Errors (n_frames, 14) and visibility on held-out video v (views or cameras side by side, top first), and the
+    constraint violations of the predictions: {loss: (mean penalty beyond epsilon, fraction of keypoint-frames violating)}."""
+    pairs = [(proj.videos[v], proj.truth[v])] if proj.cameras is None else [(proj.videos[v][c], proj.truth[v][c]) for c in proj.cameras]
+    errs, vis, xys, confs = [], [], [], []
+    for video, truth_csv in pairs:
+        pred = read_pose_csv(predict_video(md, video, progress=False), require=("x", "y", "likelihood"))
+        t = read_pose_csv(truth_csv, require=("x", "y", "visible"))
+        errs.append(np.linalg.norm(pose_array(pred) - pose_array(t), axis=-1)); vis.append(pose_array(t, "visible") > 0.5)
+        xys.append(pose_array(pred)); confs.append(pose_array(pred, "likelihood"))
+    pen = factory.penalties(torch.tensor(np.concatenate(xys, 1)), torch.tensor(np.concatenate(confs, 1)))
+    return np.concatenate(errs, 1), np.concatenate(vis, 1), {k: (float(x.mean()), float((x > 0).float().mean())) for k, x in pen.items()}
+
+LOSS_NAMES = ("temporal", "pca_multiview", "pca_singleview")
+
 def synthetic(args):
     rows = []
+    sep = args.cameras == "separate"
     for seed in args.seeds:
         work = Path(args.work)/f"toy{seed}"
         if work.exists(): shutil.rmtree(work)
-        proj = make_toy_project(work/"project", "small", seed=seed, n_labeled=args.labels)
+        proj = make_toy_project(work/"project", "small", seed=seed, n_labeled=args.labels, cameras=args.cameras)
         base = demo_overrides(args.epochs, 128) + [f"training.seed={seed}", "training.train_frac=0.9", "training.val_frac=0.1"]
+        if sep: base.append("data.image_resize_height=64")           # each camera sees half the frame: 64 x 128
         v = proj.heldout[0]
         if args.unlabeled == "all":                     # training videos + the held-out one, through links
             vdir = work/"unlabeled"; vdir.mkdir()
-            for f in proj.videos:
+            for f in (f for x in proj.videos for f in (x.values() if sep else [x])):
                 (vdir/f.name).symlink_to(f.resolve())
             base.append(f"data.video_dir={vdir}")
-        truth = pose_array(read_pose_csv(proj.truth[v], require=("x", "y", "visible")))
-        for name, extra in (("supervised", []),
-                            ("semi-supervised", semi_supervised_overrides(5.0, list(range(7, 14)), args.weight, args.clip))):
-            t0 = time.time()
+        # Pose PCA needs 2K complete training frames: bottom view (mirrored), or tail and nose in both cameras (separate)
+        pca_kps = [4, 5, 6] if sep else list(range(7, 14))
+        semi = semi_supervised_overrides(5.0, pca_kps, args.weight, args.clip)
+        cfg_semi = load_config(proj.config, base + semi)
+        dm = LabeledDataModule(cfg_semi); dm.setup()
+        factory = LossFactory(cfg_semi.losses, dm.train_set.labels(), *unsupervised_spec(cfg_semi))
+        for name, extra in (("supervised", []), ("semi-supervised", semi)):
             md = train(load_config(proj.config, base + extra), work/name, progress=False)
             fit = json.loads((md/"summary.json").read_text())["fit_seconds"]
-            csv = predict_video(md, proj.videos[v], progress=False)
-            sc = score_video(csv, proj.truth[v])
-            err = np.linalg.norm(pose_array(read_pose_csv(csv, require=("x", "y", "likelihood"))) - truth, axis=-1)
-            rows.append((seed, name, sc["all_frames"].mean(), np.percentile(err, 95), (err > 5).mean(), sc["visible"].mean(),
-                         np.nanmean(sc["hidden"]), sc["all_frames"].iloc[:7].mean(), sc["all_frames"].iloc[7:].mean(), fit))
-            print(f"seed {seed} {name:16s} all {rows[-1][2]:.3f} px  p95 {rows[-1][3]:.3f}  >5px {rows[-1][4]:.4f}  "
-                  f"visible {rows[-1][5]:.3f}  hidden {rows[-1][6]:.3f}  top view {rows[-1][7]:.3f}  "
-                  f"bottom view {rows[-1][8]:.3f}  fit {fit:.0f} s", flush=True)
-    print("\n| seed | training | held-out px error (all) | 95th pct | frac > 5 px | visible | hidden | top view | bottom view | fit s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows: print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.4f} | {r[5]:.2f} | {r[6]:.2f} | {r[7]:.2f} | {r[8]:.2f} | {r[9]:.0f} |")
+            err, vis, viol = held_out(md, proj, v, factory)
+            rows.append((seed, name, err.mean(), np.percentile(err, 95), (err > 5).mean(), err[vis].mean(), err[~vis].mean(),
+                         err[:, :7].mean(), err[:, 7:].mean(), viol, fit))
+            r = rows[-1]
+            print(f"seed {seed} {name:16s} all {r[2]:.3f} px  p95 {r[3]:.3f}  >5px {r[4]:.4f}  visible {r[5]:.3f}  "
+                  f"hidden {r[6]:.3f}  top {r[7]:.3f}  bottom {r[8]:.3f}  violations "
+                  + " ".join(f"{k} {viol[k][0]:.3f}/{viol[k][1]:.3f}" for k in LOSS_NAMES) + f"  fit {fit:.0f} s", flush=True)
+    print(f"\n{args.cameras} two-view project, {args.labels} labels, unlabeled videos: {args.unlabeled}, {args.epochs} epochs, weight {args.weight}")
+    print("| seed | training | held-out px error (all) | 95th pct | frac > 5 px | visible | hidden | top view | bottom view "
+          "| temporal viol. | multi-view viol. | Pose PCA viol. | fit s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.4f} | {r[5]:.2f} | {r[6]:.2f} | {r[7]:.2f} | {r[8]:.2f} | "
+              + " | ".join(f"{r[9][k][0]:.3f} / {r[9][k][1]:.3f}" for k in LOSS_NAMES) + f" | {r[10]:.0f} |")
     for name in ("supervised", "semi-supervised"):
         a = np.array([r[2:5] for r in rows if r[1] == name])
         m, sd = a.mean(0), a.std(0)
-        print(f"| mean | {name} | {m[0]:.2f} +- {sd[0]:.2f} | {m[1]:.2f} +- {sd[1]:.2f} | {m[2]:.4f} +- {sd[2]:.4f} | | | | | |")
+        vm = {k: np.mean([r[9][k][0] for r in rows if r[1] == name]) for k in LOSS_NAMES}
+        print(f"| mean | {name} | {m[0]:.2f} +- {sd[0]:.2f} | {m[1]:.2f} +- {sd[1]:.2f} | {m[2]:.4f} +- {sd[2]:.4f} | | | | | "
+              + " | ".join(f"{vm[k]:.3f}" for k in LOSS_NAMES) + " | |")
+    sup, semi_ = (np.array([r[2] for r in rows if r[1] == n]) for n in ("supervised", "semi-supervised"))
+    print(f"semi-supervised lower on {int((semi_ < sup).sum())} of {len(sup)} seeds; mean paired difference "
+          f"{(semi_ - sup).mean():+.3f} px")
 
 def mirror_mouse(args):
     data = Path(args.data).resolve()
@@ -112,6 +145,8 @@ if __name__ == "__main__":
     p.add_argument("--labels", type=int, default=20)
     p.add_argument("--weight", type=float, default=1e-4, help="weight of each unsupervised loss")
     p.add_argument("--clip", type=int, default=16, help="unlabeled frames per step")
+    p.add_argument("--cameras", choices=["mirrored", "separate"], default="mirrored",
+                   help="synthetic: both views in one frame, or each view filmed by its own camera")
     p.add_argument("--unlabeled", choices=["train", "all"], default="train",
                    help="synthetic: unlabeled videos = the training videos, or those and the held-out one")
     p.add_argument("--data", default=str(ROOT.parent/"shared"/"data"/"mirror-mouse-example"))
