@@ -151,7 +151,7 @@ if __name__ == "__main__":
     p.add_argument("--clip", type=int, default=16, help="unlabeled frames per step")
     p.add_argument("--losses", nargs="+", default=list(LOSS_NAMES), choices=list(LOSS_NAMES),
                    help="synthetic: the unsupervised losses of the semi-supervised model")
-    p.add_argument("--batchnorm", choices=["batch", "running"], default="batch", help="BatchNorm statistics on unlabeled clips")
+    p.add_argument("--batchnorm", choices=["batch", "running"], default="running", help="BatchNorm statistics on unlabeled clips")
     p.add_argument("--cameras", choices=["mirrored", "separate"], default="mirrored",
                    help="synthetic: both views in one frame, or each view filmed by its own camera")
     p.add_argument("--unlabeled", choices=["train", "all"], default="train",
