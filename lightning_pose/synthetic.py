@@ -18,8 +18,8 @@ from .io import atomic_write, pose_df, write_pose_csv
 # %% auto #0
 __all__ = ['BODY_PARTS', 'VIEWS', 'LEGS', 'STANCE', 'BODY_Z', 'BODY_AXES', 'COLORS', 'CODECS', 'SIZES', 'toy_keypoint_names',
            'toy_view_links', 'simulate_motion', 'view_geometry', 'project_views', 'toy_keypoints', 'Shape',
-           'render_frame', 'make_background', 'ToyVideo', 'make_toy_video', 'write_video', 'read_video', 'ToyProject',
-           'make_toy_project']
+           'render_frame', 'make_background', 'Appearance', 'ToyVideo', 'make_toy_video', 'write_video', 'read_video',
+           'ToyProject', 'make_toy_project']
 
 # %% ../nbs/02_synthetic.ipynb #d1ec81ba
 BODY_PARTS = ["paw_lh", "paw_lf", "paw_rf", "paw_rh", "tail_base", "tail_mid", "nose"]
@@ -139,7 +139,7 @@ class Shape:
     part: int
     textured: bool = False
 
-def _view_shapes(motion, t: int, view: int, height: int, width: int) -> list[Shape]:
+def _view_shapes(motion, t: int, view: int, height: int, width: int, colors: dict=COLORS) -> list[Shape]:
     "Shapes of one view at frame `t`, far to near."
     g = view_geometry(height, width); s = g["scale"]
     P = lambda name: project_views(motion[name][t], height, width)[view]
@@ -148,17 +148,17 @@ def _view_shapes(motion, t: int, view: int, height: int, width: int) -> list[Sha
     ax = BODY_AXES
     body_c = P("body")
     body_ang = -motion["pitch"][t] if view == 0 else -motion["yaw"][t]
-    body = Shape(lambda U, V, c=body_c, a=body_ang: _sdf_ellipse(U, V, c, (ax[0]*s, (ax[2] if view == 0 else ax[1])*s), a), COLORS["body"], body_id, True)
+    body = Shape(lambda U, V, c=body_c, a=body_ang: _sdf_ellipse(U, V, c, (ax[0]*s, (ax[2] if view == 0 else ax[1])*s), a), colors["body"], body_id, True)
     hc, nose = P("head"), P("nose")
     hd = nose - hc; hang = np.arctan2(hd[1], hd[0])
-    head = Shape(lambda U, V, c=(hc + nose)/2, a=hang, L=np.hypot(*hd): _sdf_ellipse(U, V, c, (max(L/2 + 0.03*s, 1.0), 0.09*s), a), COLORS["head"], body_id, True)
+    head = Shape(lambda U, V, c=(hc + nose)/2, a=hang, L=np.hypot(*hd): _sdf_ellipse(U, V, c, (max(L/2 + 0.03*s, 1.0), 0.09*s), a), colors["head"], body_id, True)
     tb, tm, tt = P("tail_base"), P("tail_mid"), P("tail_tip")
-    tail = [Shape(lambda U, V, a=tb, b=tm: _sdf_capsule(U, V, a, b, 0.025*s), COLORS["tail"], body_id),
-            Shape(lambda U, V, a=tm, b=tt: _sdf_capsule(U, V, a, b, 0.018*s), COLORS["tail"], body_id)]
+    tail = [Shape(lambda U, V, a=tb, b=tm: _sdf_capsule(U, V, a, b, 0.025*s), colors["tail"], body_id),
+            Shape(lambda U, V, a=tm, b=tt: _sdf_capsule(U, V, a, b, 0.018*s), colors["tail"], body_id)]
     def leg(name):
         hip, paw = P(name.replace("paw", "hip")), P(name)
-        return [Shape(lambda U, V, a=hip, b=paw: _sdf_capsule(U, V, a, b, 0.03*s), COLORS["leg"], pid[name]),
-                Shape(lambda U, V, c=paw: _sdf_disc(U, V, c, 0.045*s), COLORS["paw"], pid[name])]
+        return [Shape(lambda U, V, a=hip, b=paw: _sdf_capsule(U, V, a, b, 0.03*s), colors["leg"], pid[name]),
+                Shape(lambda U, V, c=paw: _sdf_disc(U, V, c, 0.045*s), colors["paw"], pid[name])]
     left = [x for n in ("paw_lh", "paw_lf") for x in leg(n)]
     right = [x for n in ("paw_rh", "paw_rf") for x in leg(n)]
     if view == 0: return right + tail + [body, head] + left       # side camera on the animal's left
@@ -174,6 +174,7 @@ def render_frame(motion, t: int, height: int, width: int,
                  tex: np.ndarray,              # (n, n) body texture
                  background: np.ndarray,       # (height, width, 3) static background in [0, 1]
                  belt_offset: float,           # treadmill scroll, pixels
+                 colors: dict=COLORS,          # part -> RGB in [0, 1]
                 ) -> tuple[np.ndarray, np.ndarray]:  # (height, width, 3) float image, (n_keypoints,) visibility
     "Draw frame `t`; return the image in [0, 1] and which keypoints are visible."
     img = background.copy()
@@ -189,7 +190,7 @@ def render_frame(motion, t: int, height: int, width: int,
     kps = toy_keypoints({k: v[t:t+1] for k, v in motion.items()}, height, width)[0]
     for view, rows in enumerate((slice(0, half), slice(half, height))):
         Uv, Vv = U[rows], V[rows]
-        for sh in _view_shapes(motion, t, view, height, width):
+        for sh in _view_shapes(motion, t, view, height, width, colors):
             d = sh.sdf(Uv, Vv)
             cov = np.clip(0.5 - d, 0, 1)
             if not cov.any(): continue
@@ -222,6 +223,32 @@ def make_background(height: int, width: int, rng: np.random.Generator) -> np.nda
     bg[half:] = (0.22 + blot[half:, :, None]) * np.array([0.9, 0.95, 1.0])
     return bg
 
+# %% ../nbs/02_synthetic.ipynb #a580a209
+@dataclass(frozen=True)
+class Appearance:
+    "How a recording session looks; the defaults are the usual look."
+    fur: tuple = (1., 1., 1.)      # RGB factors on the body, head, ear, tail and leg colours (paws keep theirs)
+    light: tuple = (1., 1., 1.)    # RGB gain of the illumination
+    gamma: float = 1.              # camera response: image -> image ** gamma
+    background: float = 1.         # factor on the wall and floor brightness
+
+    @classmethod
+    def shifted(cls, strength: float=1.) -> Appearance:
+        "A new session: darker, greyer fur, dimmer and bluer light, harder contrast, brighter floor; 0 = the usual look."
+        s = float(strength)
+        if s < 0: raise ValueError(f"strength must be >= 0, got {strength}")
+        return cls(fur=tuple(np.exp(-s*np.array([0.9, 0.75, 0.5]))), light=tuple(np.exp(s*np.array([-0.25, -0.15, 0.05]))),
+                   gamma=float(np.exp(0.3*s)), background=float(np.exp(0.35*s)))
+
+    def colors(self) -> dict:
+        "Part colours under this look (before lighting)."
+        return {k: (c if k == "paw" else tuple(np.multiply(c, self.fur))) for k, c in COLORS.items()}
+
+    def expose(self, img: np.ndarray) -> np.ndarray:
+        "Lighting and camera response applied to a rendered `(H, W, 3)` image in [0, 1]."
+        if self.gamma != 1: img = np.clip(img, 0, 1) ** self.gamma
+        return img * np.asarray(self.light)
+
 # %% ../nbs/02_synthetic.ipynb #771d5508
 @dataclass
 class ToyVideo:
@@ -234,18 +261,20 @@ class ToyVideo:
 def make_toy_video(n_frames: int=48, height: int=64, width: int=64, fps: float=30.,
                    seed: int=0,            # same seed, same video
                    noise: float=4/255,     # std of additive sensor noise
+                   appearance: Appearance=Appearance(), # how the session looks (fur, light, camera, background)
                   ) -> ToyVideo:
     "Simulate and draw one video of the toy animal."
     if height % 2 or width % 2: raise ValueError(f"height and width must be even for video encoding, got {height} x {width}")
     if height < 32 or width < 32: raise ValueError(f"frames smaller than 32 x 32 cannot show the animal, got {height} x {width}")
     rng = np.random.default_rng(seed)
     motion = simulate_motion(n_frames, fps, rng)
-    tex, bg = _texture(rng), make_background(height, width, rng)
+    tex, bg = _texture(rng), make_background(height, width, rng) * appearance.background
+    colors = appearance.colors()
     belt_speed = 0.3 * view_geometry(height, width)["scale"] * 2.0 / STANCE * 0.5      # pixels per second
     frames = np.empty((n_frames, height, width, 3), np.uint8); vis = np.empty((n_frames, 14), bool)
     for t in range(n_frames):
-        img, vis[t] = render_frame(motion, t, height, width, tex, bg, belt_speed * t / fps)
-        img += rng.normal(0, noise, img.shape)
+        img, vis[t] = render_frame(motion, t, height, width, tex, bg, belt_speed * t / fps, colors)
+        img = appearance.expose(img) + rng.normal(0, noise, img.shape)
         frames[t] = np.clip(np.round(img*255), 0, 255).astype(np.uint8)
     return ToyVideo(frames, toy_keypoints(motion, height, width), vis, fps)
 
@@ -319,6 +348,7 @@ def make_toy_project(root: str|Path,        # folder to create
                      vp9: bool=True,        # also write VP9 copies
                      overwrite: bool=False, # replace an existing project folder
                      cameras: str="mirrored", # 'mirrored': both views in one frame; 'separate': one camera per view
+                     heldout_shift: float=0., # held-out videos look like `Appearance.shifted(heldout_shift)` (0: as the others)
                      **kwargs,              # override `SIZES[size]` (height, width, n_videos, n_frames, n_labeled)
                     ) -> ToyProject:
     "Write a synthetic two-view project with labels, videos and truth."
@@ -339,7 +369,8 @@ def make_toy_project(root: str|Path,        # folder to create
                      list(VIEWS) if sep else None)
     rows, xys, names_of = {}, {}, {}          # per camera suffix: label rows, label arrays, keypoint names
     for v in range(p["n_videos"]):
-        vid = make_toy_video(p["n_frames"], p["height"], p["width"], seed=int(seeds[v].generate_state(1)[0]))
+        look = Appearance.shifted(heldout_shift) if v in out.heldout and heldout_shift else Appearance()
+        vid = make_toy_video(p["n_frames"], p["height"], p["width"], seed=int(seeds[v].generate_state(1)[0]), appearance=look)
         folder = "videos_test" if v in out.heldout else "videos"
         vids, vp9s, truths = {}, {}, {}
         for suffix, (frames, kp, visible, names) in _camera_views(vid, cameras).items():
