@@ -46,11 +46,11 @@ def plot(work: Path):
     for m in MODELS: ax.scatter(*r[m][t].T, s=30, c=COLOURS[m], marker="+", linewidths=1.2, label=m)
     ax.set_title(f"held-out session, seed {s0}, frame {t}", fontsize=9); ax.legend(fontsize=7, loc="lower left")
     ax = axs[1]
-    for s in runs:
-        ys = [err[s][m].mean() for m in MODELS]
-        ax.plot([0, 1], ys, "o-", color="0.5"); ax.annotate(f"seed {s}", (1.04, ys[1]), fontsize=7, va="center")
-    ax.set(xticks=[0, 1], xticklabels=MODELS, xlim=(-0.3, 1.5), ylabel="mean px error, held-out video",
-           title="same labels, same steps", ylim=(0, None))
+    ys = np.array([[err[s][m].mean() for m in MODELS] for s in runs])     # (n_seeds, 2)
+    for y in ys: ax.plot([0, 1], y, "o-", color="0.6", lw=1)
+    ax.plot([0, 1], ys.mean(0), "s-", color="k", lw=2, label=f"mean of {len(ys)} seeds")
+    ax.set(xticks=[0, 1], xticklabels=MODELS, xlim=(-0.3, 1.3), ylabel="mean px error, held-out video",
+           title="same labels, same steps (one line per seed)", ylim=(0, None)); ax.legend(fontsize=7)
     ax = axs[2]
     ax.plot(r["truth"][:, k, 0], color="0.6", lw=3, label="truth x")
     for m in MODELS: ax.plot(r[m][:, k, 0], color=COLOURS[m], lw=1, label=m)
