@@ -361,6 +361,7 @@ def make_toy_project(root: str|Path,        # folder to create
         if not overwrite: raise FileExistsError(f"{root} exists and is not empty; pass overwrite=True to replace it")
         shutil.rmtree(root)
     if not 0 <= n_heldout < p["n_videos"]: raise ValueError(f"n_heldout must be in [0, {p['n_videos']}), got {n_heldout}")
+    heldout_look = Appearance.shifted(heldout_shift)   # checked before anything is written
     root.mkdir(parents=True, exist_ok=True)
     seeds = np.random.SeedSequence(seed).spawn(p["n_videos"] + 1)
     labeled = _sample_labeled(np.random.default_rng(seeds[-1]), p["n_videos"] - n_heldout, p["n_frames"], p["n_labeled"], context_frames)
@@ -369,7 +370,7 @@ def make_toy_project(root: str|Path,        # folder to create
                      list(VIEWS) if sep else None)
     rows, xys, names_of = {}, {}, {}          # per camera suffix: label rows, label arrays, keypoint names
     for v in range(p["n_videos"]):
-        look = Appearance.shifted(heldout_shift) if v in out.heldout and heldout_shift else Appearance()
+        look = heldout_look if v in out.heldout else Appearance()
         vid = make_toy_video(p["n_frames"], p["height"], p["width"], seed=int(seeds[v].generate_state(1)[0]), appearance=look)
         folder = "videos_test" if v in out.heldout else "videos"
         vids, vp9s, truths = {}, {}, {}
