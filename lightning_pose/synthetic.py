@@ -356,12 +356,12 @@ def make_toy_project(root: str|Path,        # folder to create
     if size not in SIZES: raise ValueError(f"size must be one of {list(SIZES)}, got {size!r}")
     if cameras not in ("mirrored", "separate"): raise ValueError(f"cameras must be 'mirrored' or 'separate', got {cameras!r}")
     p = SIZES[size] | kwargs
+    heldout_look = Appearance.shifted(heldout_shift)   # checked before anything is removed or written
     root = Path(root)
     if root.exists() and any(root.iterdir()):
         if not overwrite: raise FileExistsError(f"{root} exists and is not empty; pass overwrite=True to replace it")
         shutil.rmtree(root)
     if not 0 <= n_heldout < p["n_videos"]: raise ValueError(f"n_heldout must be in [0, {p['n_videos']}), got {n_heldout}")
-    heldout_look = Appearance.shifted(heldout_shift)   # checked before anything is written
     root.mkdir(parents=True, exist_ok=True)
     seeds = np.random.SeedSequence(seed).spawn(p["n_videos"] + 1)
     labeled = _sample_labeled(np.random.default_rng(seeds[-1]), p["n_videos"] - n_heldout, p["n_frames"], p["n_labeled"], context_frames)
