@@ -11,16 +11,19 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
+from fastcore.basics import patch
 from torch import Tensor
 
 from .config import AugmentationConfig
 
 # %% auto #0
 __all__ = ['affine_matrix', 'compose_affine', 'invert_affine', 'transform_keypoints', 'invert_keypoints', 'AugmentParams',
-           'flip_permutation', 'sample_params', 'motion_kernel', 'augment_frames', 'augment_keypoints']
+           'flip_permutation', 'sample_params', 'motion_kernel', 'augment_frames', 'augment_keypoints', 'ClipAugment',
+           'draw_augmentation']
 
 # %% ../nbs/04_augment.ipynb #decfa961
-def affine_matrix(height: int, width: int,          # image size (input and output)
+def affine_matrix(height: int,                      # image height (input and output)
+                  width: int,                       # image width (input and output)
                   angle: float=0.,                  # degrees (torchvision's sign: clockwise on screen)
                   scale: float=1.,                  # zoom about the image centre
                   translate: tuple[float, float]=(0., 0.), # shift (x, y) in pixels
@@ -41,19 +44,22 @@ def _h(A: Tensor) -> Tensor:
     bottom[..., 0, 2] = 1
     return torch.cat([A, bottom], -2)
 
-def compose_affine(A2: Tensor, A1: Tensor) -> Tensor:
-    "The affine map 'first `A1`, then `A2`' ((..., 2, 3) each)."
+def compose_affine(A2: Tensor, # (..., 2, 3) the map applied second
+                   A1: Tensor, # (..., 2, 3) the map applied first
+                  ) -> Tensor: # (..., 2, 3)
+    "The affine map 'first `A1`, then `A2`'."
     return (_h(A2) @ _h(A1))[..., :2, :]
 
-def invert_affine(A: Tensor) -> Tensor:
-    "Inverse of (..., 2, 3) affine matrices."
+def invert_affine(A: Tensor, # (..., 2, 3) affine matrices
+                 ) -> Tensor: # (..., 2, 3)
+    "Inverse of affine matrices."
     return torch.linalg.inv(_h(A))[..., :2, :]
 
 # %% ../nbs/04_augment.ipynb #f0ed6039
 def transform_keypoints(xy,                        # (..., K, 2) keypoints, NaN = missing; numpy or torch
                         A,                         # (2, 3) or (..., 2, 3) affine matrices
-                        height: int|None=None,     # output image size: if given, points outside become NaN
-                        width: int|None=None,
+                        height: int|None=None,     # output image height: if given (with `width`), points outside become NaN
+                        width: int|None=None,      # output image width
                        ):
     "Map keypoints through affine matrices (and mark those outside the image missing)."
     is_np = isinstance(xy, np.ndarray)
@@ -78,12 +84,12 @@ def invert_keypoints(xy,   # (..., K, 2) keypoints in augmented frames (e.g. pre
 @dataclass
 class AugmentParams:
     "One augmentation draw for frames of size (height, width), shared by a frame and its context frames."
-    height: int
-    width: int
+    height: int                                # frame height in pixels
+    width: int                                 # frame width in pixels
     angle: float = 0.                          # degrees
-    scale: float = 1.
+    scale: float = 1.                          # zoom about the frame centre
     translate: tuple[float, float] = (0., 0.)  # pixels (x, y)
-    flip: bool = False
+    flip: bool = False                         # mirror left-right first
     swap: list[int]|None = None                # keypoint permutation applied with a flip (from flip_pairs)
     contrast: float|None = None                # contrast factor (1 = unchanged)
     equalize: bool = False                     # histogram equalisation
@@ -103,12 +109,10 @@ class AugmentParams:
                 and self.contrast is None and not self.equalize and self.blur is None and self.noise == 0
                 and self.erase is None)
 
-    def invert(self, xy):
-        "Map keypoints predicted on augmented frames back (geometry and keypoint swap)."
-        out = invert_keypoints(xy, self.A)
-        return out[..., self.swap, :] if self.flip and self.swap is not None else out
-
-def flip_permutation(n_keypoints: int, flip_pairs: list[list[int]]) -> list[int]:
+# %% ../nbs/04_augment.ipynb #718d7cf0
+def flip_permutation(n_keypoints: int,            # K
+                     flip_pairs: list[list[int]], # pairs of keypoint indices whose names swap
+                    ) -> list[int]:               # K indices
     "Permutation that swaps the names of paired keypoints (an involution)."
     perm = list(range(n_keypoints))
     for a, b in flip_pairs:
@@ -117,8 +121,10 @@ def flip_permutation(n_keypoints: int, flip_pairs: list[list[int]]) -> list[int]
     if sorted(perm) != list(range(n_keypoints)): raise ValueError(f"flip pairs {flip_pairs} use a keypoint twice")
     return perm
 
+# %% ../nbs/04_augment.ipynb #8d5ae5b0
 def sample_params(cfg: AugmentationConfig,  # probabilities and ranges
-                  height: int, width: int,   # frame size the draw applies to
+                  height: int,               # frame height the draw applies to
+                  width: int,                # frame width the draw applies to
                   rng: np.random.Generator|int|None=None, # numpy Generator or seed
                   flip_pairs: list[list[int]]|None=None,  # keypoint index pairs that swap names on a flip
                   n_keypoints: int|None=None,             # needed with flip_pairs
@@ -147,8 +153,10 @@ def sample_params(cfg: AugmentationConfig,  # probabilities and ranges
     return p
 
 # %% ../nbs/04_augment.ipynb #17cf46fd
-def motion_kernel(length: int, angle: float) -> Tensor:
-    "Normalised (k, k) kernel of a `length`-pixel straight streak at `angle` degrees."
+def motion_kernel(length: int,  # streak length in pixels
+                  angle: float, # streak direction in degrees (0 = along x)
+                 ) -> Tensor:   # (k, k) float32, k = length rounded up to odd; sums to 1
+    "Normalised kernel of a straight streak."
     k = length if length % 2 else length + 1
     r = torch.arange(k, dtype=torch.float64) - k // 2
     y, x = torch.meshgrid(r, r, indexing="ij")
@@ -157,6 +165,7 @@ def motion_kernel(length: int, angle: float) -> Tensor:
     w = (1 - across.abs()).clamp(min=0) * (along.abs() <= length / 2)
     return (w / w.sum()).float()
 
+# %% ../nbs/04_augment.ipynb #82fa4a11
 def augment_frames(frames: Tensor,      # (..., 3, H, W) float in [0, 1], any device
                    p: AugmentParams,    # one draw, for frames of size (p.height, p.width)
                   ) -> Tensor:          # same shape
@@ -190,9 +199,41 @@ def augment_frames(frames: Tensor,      # (..., 3, H, W) float in [0, 1], any de
         x[..., i:i+h, j:j+w] = v
     return x.clamp(0, 1)
 
+# %% ../nbs/04_augment.ipynb #de1b591c
 def augment_keypoints(xy,              # (K, 2) or (..., K, 2) keypoints in the input frame, NaN = missing
-                      p: AugmentParams,
+                      p: AugmentParams, # the draw that made the frames
                      ):
     "Keypoints in the augmented frame: moved by `p.A`, NaN outside the frame, renamed on a flip with pairs."
     out = transform_keypoints(xy, p.A, p.height, p.width)
     return out[..., p.swap, :] if p.flip and p.swap is not None else out
+
+@patch
+def invert(self: AugmentParams,
+           xy, # (..., K, 2) keypoints in augmented frames (e.g. predictions), numpy or torch
+          ):
+    "Map keypoints predicted on augmented frames back (geometry and keypoint swap)."
+    out = invert_keypoints(xy, self.A)
+    return out[..., self.swap, :] if self.flip and self.swap is not None else out
+
+# %% ../nbs/04_augment.ipynb #20c2ccf8
+@dataclass
+class ClipAugment:
+    "Ranges of the per-clip random augmentation (all uniform)."
+    rotation: float = 10.           # max |angle| in degrees; positive turns the image clockwise on screen (y down)
+    scale: tuple = (0.9, 1.1)       # min, max zoom
+    translation: float = 0.05       # max |shift| as a fraction of the frame width / height
+    brightness: float = 0.2         # factor in [1 - b, 1 + b]
+    contrast: float = 0.2           # factor in [1 - c, 1 + c]
+
+def draw_augmentation(aug: ClipAugment|None,  # ranges; None = no augmentation
+                      seed: int,              # the loader's seed
+                      k: int,                 # number of the clip in the loader's stream
+                      hw: tuple[int, int],    # (h, w) of the frames the draw applies to
+                     ) -> tuple[np.ndarray, float, float]: # (2, 3) float32 matrix, brightness, contrast
+    "The affine matrix, brightness and contrast for the `k`-th clip of a loader seeded with `seed`."
+    if aug is None: return np.eye(2, 3, dtype=np.float32), 1., 1.
+    rng = np.random.default_rng([seed, k])
+    angle, scale = rng.uniform(-aug.rotation, aug.rotation), rng.uniform(*aug.scale)
+    shift = rng.uniform(-aug.translation, aug.translation, 2) * np.array([hw[1], hw[0]])
+    b, c = rng.uniform(1 - aug.brightness, 1 + aug.brightness), rng.uniform(1 - aug.contrast, 1 + aug.contrast)
+    return affine_matrix(hw[0], hw[1], angle, scale, tuple(shift)).numpy().astype(np.float32), float(b), float(c)

@@ -13,6 +13,7 @@ import lightning as L
 import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
+from fastcore.basics import patch
 from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, RandomSampler
@@ -20,17 +21,18 @@ from torch.utils.data import DataLoader, Dataset, RandomSampler
 from .augment import AugmentParams, augment_frames, augment_keypoints, compose_affine, sample_params
 from .config import ProjectConfig, csv_files, data_path
 from .io import DataFileError, check_image_paths, pose_array, read_pose_csv
+from .videoio import read_video_frames
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'VIDEO_EXTS', 'split_indices', 'resize_matrix', 'normalize', 'denormalize',
            'frame_number', 'context_frames_of', 'neighbour_path', 'context_paths', 'image_size', 'check_size',
-           'read_image', 'read_video_frames', 'LabeledFrames', 'check_same_rows', 'CameraFrames', 'LabeledDataModule']
+           'read_image', 'LabeledFrames', 'check_same_rows', 'CameraFrames', 'LabeledDataModule']
 
 # %% ../nbs/05_data.ipynb #5e1e30e7
 def split_indices(n: int,                # number of labeled frames
-                  train_frac: float=0.8,
-                  val_frac: float=0.1,   # the rest is the test set
-                  seed: int=0,
+                  train_frac: float=0.8, # fraction in the training set
+                  val_frac: float=0.1,   # fraction in the validation set; the rest is the test set
+                  seed: int=0,           # seeds the shuffle
                  ) -> dict[str, np.ndarray]:
     "Disjoint, covering, seeded train/val/test index sets."
     if n < 1: raise ValueError(f"need at least one labeled frame, got {n}")
@@ -47,19 +49,23 @@ def split_indices(n: int,                # number of labeled frames
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-def resize_matrix(orig_hw: tuple[int, int], new_hw: tuple[int, int]) -> Tensor:
-    "(2, 3) float64 matrix mapping original pixels to resized pixels (pixel centres at integers)."
+def resize_matrix(orig_hw: tuple[int, int], # (H, W) before resizing
+                  new_hw: tuple[int, int],  # (h, w) after resizing
+                 ) -> Tensor:               # (2, 3) float64
+    "Matrix mapping original pixels to resized pixels (pixel centres at integers)."
     sy, sx = new_hw[0] / orig_hw[0], new_hw[1] / orig_hw[1]
     return torch.tensor([[sx, 0., 0.5 * sx - 0.5], [0., sy, 0.5 * sy - 0.5]], dtype=torch.float64)
 
-def normalize(frames: Tensor) -> Tensor:
-    "ImageNet-standardise float frames `(..., 3, H, W)` in [0, 1]."
+def normalize(frames: Tensor, # (..., 3, H, W) float in [0, 1]
+             ) -> Tensor:      # same shape
+    "ImageNet-standardise float frames."
     mean = torch.tensor(IMAGENET_MEAN, dtype=frames.dtype, device=frames.device)[:, None, None]
     std = torch.tensor(IMAGENET_STD, dtype=frames.dtype, device=frames.device)[:, None, None]
     return (frames - mean) / std
 
-def denormalize(frames: Tensor) -> Tensor:
-    "Undo `normalize` (for display)."
+def denormalize(frames: Tensor, # (..., 3, H, W) ImageNet-standardised
+               ) -> Tensor:      # same shape, float in [0, 1] (for display)
+    "Undo `normalize`."
     mean = torch.tensor(IMAGENET_MEAN, dtype=frames.dtype, device=frames.device)[:, None, None]
     std = torch.tensor(IMAGENET_STD, dtype=frames.dtype, device=frames.device)[:, None, None]
     return frames * std + mean
@@ -67,7 +73,8 @@ def denormalize(frames: Tensor) -> Tensor:
 # %% ../nbs/05_data.ipynb #853a4f3c
 _NUM = re.compile(r"^(.*?)(\d+)$")
 
-def frame_number(path: str|Path) -> int|None:
+def frame_number(path: str|Path, # an image file, e.g. `img000012.png`
+                ) -> int|None:
     "The number at the end of an image file's stem (its frame index), or None."
     m = _NUM.match(Path(path).stem)
     return None if m is None else int(m.group(2))
@@ -88,31 +95,42 @@ def context_frames_of(path: str|Path,  # the labeled image
             if key is not None: out.append(key); break
     return out
 
-def neighbour_path(path: str|Path, t: int) -> Path:
+def neighbour_path(path: str|Path, # a numbered image file
+                   t: int,         # the neighbour's frame number
+                  ) -> Path:
     "Image file of frame `t` next to `path`, zero padding kept (`img000012.png`, 10 -> `img000010.png`)."
     path = Path(path)
     prefix, digits = _NUM.match(path.stem).groups()
     return path.with_name(f"{prefix}{t:0{len(digits)}d}{path.suffix}")
 
-def context_paths(path: str|Path, J: int) -> list[Path]:
+def context_paths(path: str|Path, # the labeled image
+                  J: int,         # frames each side
+                 ) -> list[Path]: # 2J+1 files, `path` in the middle
     "Neighbouring image files of a labeled frame (2J+1, labeled in the middle); nearest available for missing ones."
     return context_frames_of(path, J, lambda t: (q if (q := neighbour_path(path, t)).is_file() else None))
 
 # %% ../nbs/05_data.ipynb #16645476
-def image_size(path: str|Path) -> tuple[int, int]:
-    "(height, width) of an image file, from its header."
+def image_size(path: str|Path, # an image file
+              ) -> tuple[int, int]: # (height, width)
+    "Size of an image file, from its header."
     try:
         with Image.open(path) as im: return im.height, im.width
     except FileNotFoundError: raise FileNotFoundError(f"{path}: image not found") from None
     except Exception as e: raise DataFileError(path, f"not a readable image ({e})") from None
 
-def check_size(path, hw: tuple[int, int], expected: tuple[int, int]|None):
+def check_size(path: str|Path,                   # the image (or video) the frame came from, for the message
+               hw: tuple[int, int],               # (height, width) of the frame
+               expected: tuple[int, int]|None,    # the project's frame size; None = no check
+              ):
+    "Raise a `DataFileError` naming `path` if a frame's size is not the project's."
     if expected is not None and tuple(hw) != tuple(expected):
         raise DataFileError(path, f"image is {hw[0]}x{hw[1]} (height x width) but the project's frames are "
                                   f"{expected[0]}x{expected[1]}; all labeled and context frames must share one size")
 
-def read_image(path: str|Path, expected_hw: tuple[int, int]|None=None) -> Tensor:
-    "RGB uint8 tensor (3, H, W) of an image file; errors name the file."
+def read_image(path: str|Path,                          # an image file (grey, RGB or RGBA)
+               expected_hw: tuple[int, int]|None=None,  # required (height, width); None = any
+              ) -> Tensor:                              # (3, H, W) uint8 RGB
+    "An image file as a tensor; errors name the file."
     try:
         with Image.open(path) as im: arr = np.asarray(im.convert("RGB"))
     except FileNotFoundError: raise FileNotFoundError(f"{path}: image not found") from None
@@ -121,28 +139,6 @@ def read_image(path: str|Path, expected_hw: tuple[int, int]|None=None) -> Tensor
     return torch.from_numpy(arr.copy()).permute(2, 0, 1)
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
-
-def read_video_frames(path: str|Path,       # video file
-                      indices,              # frame indices wanted (0-based, in decoding order)
-                      expected_hw: tuple[int, int]|None=None,
-                     ) -> dict[int, Tensor]: # index -> RGB uint8 (3, H, W); indices past the end are absent
-    "Some frames of a video, decoded in order from the start up to the last one wanted."
-    import av
-    want, out = set(int(i) for i in indices), {}
-    if not want: return out
-    try:
-        with av.open(str(path)) as c:
-            for t, f in enumerate(c.decode(video=0)):
-                if t in want:
-                    arr = f.to_ndarray(format="rgb24")
-                    check_size(path, arr.shape[:2], expected_hw)
-                    out[t] = torch.from_numpy(arr).permute(2, 0, 1)
-                if t >= max(want): break
-    except FileNotFoundError: raise FileNotFoundError(f"{path}: video not found") from None
-    except (av.error.FFmpegError, ValueError) as e:
-        if isinstance(e, DataFileError): raise
-        raise DataFileError(path, f"cannot decode video ({e})") from None
-    return out
 
 # %% ../nbs/05_data.ipynb #b693f99c
 class LabeledFrames(Dataset):
@@ -164,101 +160,139 @@ class LabeledFrames(Dataset):
         if augment and aug.enabled and aug.hflip and not flip_pairs:
             warnings.warn("horizontal flips without flip_pairs keep keypoint names: correct only if left and right "
                           "keypoints need no swap (pass flip_pairs otherwise)")
-        self.csv_path, self.camera = csv_files(cfg)[csv_index], csv_index
-        self.df = read_pose_csv(self.csv_path)
-        self.root = data_path(cfg)
-        self.paths = check_image_paths(self.df, self.root, self.csv_path)
-        self.names = [str(n) for n in self.df.index]
-        self.keypoints = pose_array(self.df).astype(np.float32)   # (N, K, 2) original pixels
-        self.indices = np.arange(len(self.df)) if indices is None else np.asarray(indices, dtype=int)
-        if len(self.indices) and not (0 <= self.indices.min() and self.indices.max() < len(self.df)):
-            raise IndexError(f"indices out of range for {len(self.df)} labeled frames in {self.csv_path}")
+        self._read_labels(csv_index, indices)
         self.hw = (cfg.data.image_resize_height, cfg.data.image_resize_width)
         self.orig_hw = image_size(self.paths[0])
         self.A_resize = resize_matrix(self.orig_hw, self.hw)
         self.cache = {} if (cache or preload) else None
-        self.video_frames = self._video_context(self.J) if (self.J and context_video) else {}
-        def lookup(path):
-            def f(t):
-                q = neighbour_path(path, t)
-                if q.is_file(): return q
-                v = self.video_of(path)
-                return (v, t) if (v, t) in self.video_frames else None
-            return f
-        self.context = {int(i): context_frames_of(self.paths[i], self.J, lookup(self.paths[i])) for i in self.indices}
-        sizes = {}
-        for i in self.indices:
-            for p in self.context[int(i)]:
-                if isinstance(p, Path) and p not in sizes:
-                    sizes[p] = image_size(p)
-                    check_size(p, sizes[p], self.orig_hw)
-        self.files = list(sizes)                  # distinct image files this dataset reads
+        self.video_frames = self._video_context() if (self.J and context_video) else {}
+        self.context = {int(i): context_frames_of(self.paths[i], self.J, self._lookup(self.paths[i])) for i in self.indices}
+        self.files = self._check_sizes()          # distinct image files this dataset reads
         if preload: self.preload_frames()
 
-    def preload_frames(self):
-        "Decode and resize every image file now and keep them in memory (uint8)."
-        if self.cache is None: self.cache = {}
-        for p in self.files: self.frame(p)
+# %% ../nbs/05_data.ipynb #0ec1e22e
+@patch
+def _read_labels(self: LabeledFrames, csv_index: int, indices):
+    "Read the labels CSV `csv_index` of the config and the rows `indices` (default: all)."
+    self.csv_path, self.camera = csv_files(self.cfg)[csv_index], csv_index
+    self.df = read_pose_csv(self.csv_path)
+    self.root = data_path(self.cfg)
+    self.paths = check_image_paths(self.df, self.root, self.csv_path)
+    self.names = [str(n) for n in self.df.index]
+    self.keypoints = pose_array(self.df).astype(np.float32)   # (N, K, 2) original pixels
+    self.indices = np.arange(len(self.df)) if indices is None else np.asarray(indices, dtype=int)
+    if len(self.indices) and not (0 <= self.indices.min() and self.indices.max() < len(self.df)):
+        raise IndexError(f"indices out of range for {len(self.df)} labeled frames in {self.csv_path}")
 
-    def video_of(self, image: Path) -> Path|None:
-        "The video an image was extracted from: `<video_dir>/<image folder name>.<ext>`, if it exists."
-        vdir = data_path(self.cfg, self.cfg.data.video_dir)
-        return next((v for e in VIDEO_EXTS if (v := vdir/f"{image.parent.name}{e}").is_file()), None)
+# %% ../nbs/05_data.ipynb #6eb422b2
+@patch
+def video_of(self: LabeledFrames,
+             image: Path, # a labeled or context image
+            ) -> Path|None:
+    "The video an image was extracted from: `<video_dir>/<image folder name>.<ext>`, if it exists."
+    vdir = data_path(self.cfg, self.cfg.data.video_dir)
+    return next((v for e in VIDEO_EXTS if (v := vdir/f"{image.parent.name}{e}").is_file()), None)
 
-    def _video_context(self, J: int) -> dict:
-        "Decode, from the videos, the context frames whose image files are missing (resized uint8)."
-        wanted = {}
-        for i in self.indices:
-            path, t = self.paths[i], frame_number(self.paths[i])
-            if t is None: continue
-            for d in range(-J, J + 1):
-                if d and t + d >= 0 and not neighbour_path(path, t + d).is_file() and (v := self.video_of(path)):
-                    wanted.setdefault(v, set()).add(t + d)
-        out = {}
-        for v, ts in wanted.items():
-            for t, img in read_video_frames(v, ts, self.orig_hw).items():
-                out[(v, t)] = TF.resize(img, list(self.hw), antialias=True) if tuple(img.shape[-2:]) != self.hw else img
-        return out
+@patch
+def _video_context(self: LabeledFrames) -> dict:
+    "Decode, from the videos, the context frames whose image files are missing (resized uint8)."
+    wanted, J = {}, self.J
+    for i in self.indices:
+        path, t = self.paths[i], frame_number(self.paths[i])
+        if t is None: continue
+        for d in range(-J, J + 1):
+            if d and t + d >= 0 and not neighbour_path(path, t + d).is_file() and (v := self.video_of(path)):
+                wanted.setdefault(v, set()).add(t + d)
+    out = {}
+    for v, ts in wanted.items():
+        for t, arr in read_video_frames(v, ts).items():
+            check_size(v, arr.shape[:2], self.orig_hw)
+            img = torch.from_numpy(arr).permute(2, 0, 1)
+            out[(v, t)] = TF.resize(img, list(self.hw), antialias=True) if tuple(img.shape[-2:]) != self.hw else img
+    return out
 
-    def __len__(self): return len(self.indices)
+# %% ../nbs/05_data.ipynb #c831ef8a
+@patch
+def _lookup(self: LabeledFrames, path: Path):
+    "Frame number -> the key of that neighbour of `path` (its file, else a decoded video frame), or None."
+    def f(t):
+        q = neighbour_path(path, t)
+        if q.is_file(): return q
+        v = self.video_of(path)
+        return (v, t) if (v, t) in self.video_frames else None
+    return f
 
-    def labels(self) -> np.ndarray:
-        "Labeled keypoints of this dataset's frames, (n, K, 2) in original pixels, NaN = missing (e.g. to fit PCA)."
-        return self.keypoints[self.indices]
+@patch
+def _check_sizes(self: LabeledFrames) -> list[Path]:
+    "Check every image file of every context for the project's frame size; the distinct files."
+    sizes = {}
+    for i in self.indices:
+        for p in self.context[int(i)]:
+            if isinstance(p, Path) and p not in sizes:
+                sizes[p] = image_size(p)
+                check_size(p, sizes[p], self.orig_hw)
+    return list(sizes)
 
-    def frame(self, path: Path|tuple[Path, int]) -> Tensor:
-        "Resized uint8 frame (3, h, w) of an image file or (video, index) (from the cache when enabled)."
-        if isinstance(path, tuple): return self.video_frames[path]
-        if self.cache is not None and path in self.cache: return self.cache[path]
-        img = read_image(path, self.orig_hw)
-        if tuple(img.shape[-2:]) != self.hw: img = TF.resize(img, list(self.hw), antialias=True)
-        if self.cache is not None: self.cache[path] = img
-        return img
+# %% ../nbs/05_data.ipynb #10ed1d9d
+@patch
+def frame(self: LabeledFrames,
+          path: Path|tuple[Path, int], # an image file or a (video, frame index) context key
+         ) -> Tensor:                  # (3, h, w) uint8, resized
+    "Resized frame of a context key (from the cache when enabled)."
+    if isinstance(path, tuple): return self.video_frames[path]
+    if self.cache is not None and path in self.cache: return self.cache[path]
+    img = read_image(path, self.orig_hw)
+    if tuple(img.shape[-2:]) != self.hw: img = TF.resize(img, list(self.hw), antialias=True)
+    if self.cache is not None: self.cache[path] = img
+    return img
 
-    def draw(self, row: int) -> AugmentParams:
-        "A fresh augmentation draw for CSV row `row` (identity without augmentation)."
-        if not self.augment: return AugmentParams(*self.hw)
-        rng = np.random.default_rng([self.seed, row, int(torch.randint(0, 2**31 - 1, ()))])
-        return sample_params(self.cfg.training.augmentation, *self.hw, rng, self.flip_pairs, self.keypoints.shape[1])
+@patch
+def preload_frames(self: LabeledFrames):
+    "Decode and resize every image file now and keep them in memory (uint8)."
+    if self.cache is None: self.cache = {}
+    for p in self.files: self.frame(p)
 
-    def __getitem__(self, i: int) -> dict:
-        row = int(self.indices[i])
-        frames = torch.stack([self.frame(p) for p in self.context[row]]).float() / 255  # (2J+1, 3, h, w)
-        p = self.draw(row)
-        kp_resized = (self.keypoints[row] @ self.A_resize[:, :2].T.numpy() + self.A_resize[:, 2].numpy()).astype(np.float32)
-        if not p.is_identity:
-            frames = augment_frames(frames, p)
-            kp = augment_keypoints(kp_resized, p)
-        else: kp = kp_resized
-        images = normalize(frames)
-        return dict(images=images if self.J else images[0],
-                    keypoints=torch.as_tensor(kp, dtype=torch.float32),
-                    keypoints_orig=torch.from_numpy(self.keypoints[row]),
-                    transform=compose_affine(p.A, self.A_resize).float(),
-                    orig_hw=torch.tensor(self.orig_hw), index=row, name=self.names[row], camera=self.camera)
+# %% ../nbs/05_data.ipynb #f87142ec
+@patch
+def __len__(self: LabeledFrames): return len(self.indices)
+
+@patch
+def labels(self: LabeledFrames) -> np.ndarray:
+    "Labeled keypoints of this dataset's frames, (n, K, 2) in original pixels, NaN = missing (e.g. to fit PCA)."
+    return self.keypoints[self.indices]
+
+# %% ../nbs/05_data.ipynb #6417e789
+@patch
+def draw(self: LabeledFrames,
+         row: int, # row of the labels CSV
+        ) -> AugmentParams:
+    "A fresh augmentation draw for CSV row `row` (identity without augmentation)."
+    if not self.augment: return AugmentParams(*self.hw)
+    rng = np.random.default_rng([self.seed, row, int(torch.randint(0, 2**31 - 1, ()))])
+    return sample_params(self.cfg.training.augmentation, *self.hw, rng, self.flip_pairs, self.keypoints.shape[1])
+
+# %% ../nbs/05_data.ipynb #e3a7ceea
+@patch
+def __getitem__(self: LabeledFrames, i: int) -> dict:
+    row = int(self.indices[i])
+    frames = torch.stack([self.frame(p) for p in self.context[row]]).float() / 255  # (2J+1, 3, h, w)
+    p = self.draw(row)
+    kp_resized = (self.keypoints[row] @ self.A_resize[:, :2].T.numpy() + self.A_resize[:, 2].numpy()).astype(np.float32)
+    if not p.is_identity:
+        frames = augment_frames(frames, p)
+        kp = augment_keypoints(kp_resized, p)
+    else: kp = kp_resized
+    images = normalize(frames)
+    return dict(images=images if self.J else images[0],
+                keypoints=torch.as_tensor(kp, dtype=torch.float32),
+                keypoints_orig=torch.from_numpy(self.keypoints[row]),
+                transform=compose_affine(p.A, self.A_resize).float(),
+                orig_hw=torch.tensor(self.orig_hw), index=row, name=self.names[row], camera=self.camera)
 
 # %% ../nbs/05_data.ipynb #437d966e
-def check_same_rows(dfs: list, paths: list[Path]):
+def check_same_rows(dfs: list,         # one labels DataFrame per camera
+                    paths: list[Path], # the CSV each came from, for the message
+                   ):
     "Separate cameras' labels must describe the same instants: same number of rows (named in the error)."
     n = [len(d) for d in dfs]
     if len(set(n)) > 1:
@@ -267,57 +301,84 @@ def check_same_rows(dfs: list, paths: list[Path]):
 
 class CameraFrames(torch.utils.data.ConcatDataset):
     "One split's labeled frames of every camera (items carry `camera`)."
-    def __init__(self, sets: list[LabeledFrames]):
+    def __init__(self, sets: list[LabeledFrames], # one dataset per camera, same rows
+                ):
         super().__init__(sets)
         self.sets = sets
-    def labels(self) -> np.ndarray:
-        "Labels of all cameras side by side, (n, V*K, 2) in original pixels."
-        return np.concatenate([d.labels() for d in self.sets], axis=1)
 
+@patch
+def labels(self: CameraFrames) -> np.ndarray:
+    "Labels of all cameras side by side, (n, V*K, 2) in original pixels."
+    return np.concatenate([d.labels() for d in self.sets], axis=1)
+
+# %% ../nbs/05_data.ipynb #f8bc46f0
 class LabeledDataModule(L.LightningDataModule):
     "Train/val/test loaders of a project's labeled frames."
-    def __init__(self, cfg: ProjectConfig,
+    def __init__(self, cfg: ProjectConfig,             # loaded project configuration
                  context_frames: int|None=None,   # J; default from cfg.model (0 unless model_type is "context")
                  preload_mb: float=1024,          # preload decoded frames if they take at most this many MB
-                 flip_pairs: list[list[int]]|None=None,
+                 flip_pairs: list[list[int]]|None=None, # keypoint pairs whose names swap on a flip (default: the config's)
                 ):
         super().__init__()
         self.cfg, self.preload_mb, self.flip_pairs = cfg, preload_mb, flip_pairs
         self.J = (cfg.model.context_frames if cfg.model.model_type == "context" else 0) if context_frames is None else context_frames
         self.splits = None
 
-    def setup(self, stage: str|None=None):
-        if self.splits is not None: return
-        t = self.cfg.training
-        files = csv_files(self.cfg)
-        dfs = [read_pose_csv(f) for f in files]
-        check_same_rows(dfs, files)
-        n = len(dfs[0])
-        s = split_indices(n, t.train_frac, t.val_frac, t.seed)
-        if t.train_frames is not None and t.train_frames < len(s["train"]):
-            s["train"] = np.sort(np.random.default_rng(t.seed).choice(s["train"], t.train_frames, replace=False))
-        self.splits = s
-        kw = dict(context_frames=self.J, flip_pairs=self.flip_pairs)
-        self.camera_sets = {
-            "train": [LabeledFrames(self.cfg, s["train"], augment=True, seed=t.seed, csv_index=c, **kw) for c in range(len(files))],
-            **{k: [LabeledFrames(self.cfg, s[k], csv_index=c, **kw) for c in range(len(files))] for k in ("val", "test")}}
-        one = len(files) == 1
-        self.train_set, self.val_set, self.test_set = (d[0] if one else CameraFrames(d) for d in self.camera_sets.values())
-        sets = [d for ds in self.camera_sets.values() for d in ds]
-        h, w = sets[0].hw
-        self.preload_bytes = sum(len(d.files) for d in sets) * 3 * h * w
-        self.preloaded = self.preload_bytes <= self.preload_mb * 2**20
-        if self.preloaded:
-            for d in sets: d.preload_frames()
+# %% ../nbs/05_data.ipynb #65162619
+@patch
+def setup(self: LabeledDataModule,
+          stage: str|None=None, # Lightning's stage ('fit', 'validate', ...); the same datasets serve every stage
+         ):
+    "Split the labeled rows and make the datasets (once)."
+    if self.splits is not None: return
+    t = self.cfg.training
+    files = csv_files(self.cfg)
+    dfs = [read_pose_csv(f) for f in files]
+    check_same_rows(dfs, files)
+    s = split_indices(len(dfs[0]), t.train_frac, t.val_frac, t.seed)
+    if t.train_frames is not None and t.train_frames < len(s["train"]):
+        s["train"] = np.sort(np.random.default_rng(t.seed).choice(s["train"], t.train_frames, replace=False))
+    self.splits = s
+    self._datasets(len(files))
 
-    def _loader(self, ds, bs, shuffle):
-        t = self.cfg.training
-        # training: reshuffled passes over the frames until the epoch holds `min_steps_per_epoch` batches
-        n = len(ds) if -(-len(ds) // bs) >= t.min_steps_per_epoch else t.min_steps_per_epoch * bs
-        sampler = RandomSampler(ds, num_samples=n, generator=torch.Generator().manual_seed(t.seed)) if shuffle else None
-        return DataLoader(ds, batch_size=bs, sampler=sampler, num_workers=t.num_workers,
-                          persistent_workers=t.num_workers > 0, pin_memory=torch.cuda.is_available())
+@patch
+def _datasets(self: LabeledDataModule, n_cameras: int):
+    "One `LabeledFrames` per split and camera (training ones augmented); preloaded if small enough."
+    s, t = self.splits, self.cfg.training
+    kw = dict(context_frames=self.J, flip_pairs=self.flip_pairs)
+    self.camera_sets = {
+        "train": [LabeledFrames(self.cfg, s["train"], augment=True, seed=t.seed, csv_index=c, **kw) for c in range(n_cameras)],
+        **{k: [LabeledFrames(self.cfg, s[k], csv_index=c, **kw) for c in range(n_cameras)] for k in ("val", "test")}}
+    one = n_cameras == 1
+    self.train_set, self.val_set, self.test_set = (d[0] if one else CameraFrames(d) for d in self.camera_sets.values())
+    sets = [d for ds in self.camera_sets.values() for d in ds]
+    h, w = sets[0].hw
+    self.preload_bytes = sum(len(d.files) for d in sets) * 3 * h * w
+    self.preloaded = self.preload_bytes <= self.preload_mb * 2**20
+    if self.preloaded:
+        for d in sets: d.preload_frames()
 
-    def train_dataloader(self): return self._loader(self.train_set, self.cfg.training.batch_size, True)
-    def val_dataloader(self): return self._loader(self.val_set, self.cfg.training.val_batch_size, False)
-    def test_dataloader(self): return self._loader(self.test_set, self.cfg.training.val_batch_size, False)
+# %% ../nbs/05_data.ipynb #b49a397d
+@patch
+def _loader(self: LabeledDataModule, ds, bs: int, shuffle: bool) -> DataLoader:
+    t = self.cfg.training
+    # training: reshuffled passes over the frames until the epoch holds `min_steps_per_epoch` batches
+    n = len(ds) if -(-len(ds) // bs) >= t.min_steps_per_epoch else t.min_steps_per_epoch * bs
+    sampler = RandomSampler(ds, num_samples=n, generator=torch.Generator().manual_seed(t.seed)) if shuffle else None
+    return DataLoader(ds, batch_size=bs, sampler=sampler, num_workers=t.num_workers,
+                      persistent_workers=t.num_workers > 0, pin_memory=torch.cuda.is_available())
+
+@patch
+def train_dataloader(self: LabeledDataModule) -> DataLoader:
+    "Augmented, shuffled training batches of `training.batch_size`."
+    return self._loader(self.train_set, self.cfg.training.batch_size, True)
+
+@patch
+def val_dataloader(self: LabeledDataModule) -> DataLoader:
+    "Validation batches of `training.val_batch_size`, in row order."
+    return self._loader(self.val_set, self.cfg.training.val_batch_size, False)
+
+@patch
+def test_dataloader(self: LabeledDataModule) -> DataLoader:
+    "Test batches of `training.val_batch_size`, in row order."
+    return self._loader(self.test_set, self.cfg.training.val_batch_size, False)

@@ -16,14 +16,17 @@ import pandas as pd
 from .config import load_config
 from .io import atomic_write, keypoint_names, pose_array, read_pose_csv
 from .metrics import pixel_error
-from .synthetic import BODY_PARTS, SIZES, make_toy_project, read_video
+from .synthetic import BODY_PARTS, SIZES, make_toy_project
+from .videoio import read_video
 
 # %% auto #0
 __all__ = ['HELP', 'demo_overrides', 'semi_supervised_overrides', 'score_video', 'plot_demo', 'save_figure', 'add_arguments',
            'run']
 
 # %% ../nbs/80_demo.ipynb #95970de5
-def demo_overrides(epochs: int=40, resize: int=128) -> list[str]:
+def demo_overrides(epochs: int=40,  # training epochs (learning-rate steps at 60% and 80%)
+                   resize: int=128, # network input height and width
+                  ) -> list[str]:   # `key=value` config overrides
     "Config overrides for a CPU demo run."
     m1, m2 = int(epochs*0.6), int(epochs*0.8)
     return ["model.backbone=resnet18", "model.pretrained=false", f"data.image_resize_height={resize}",
@@ -38,8 +41,8 @@ def semi_supervised_overrides(temporal_epsilon: float=5.,     # pixels a keypoin
                               weight: float=1e-4,              # weight of each unsupervised loss (network-input pixels -> heat-map loss units)
                               clip_length: int=16,             # unlabeled frames per step
                               warmup_epochs: int=10,           # supervised only at first
-                              ramp_epochs: int=5,
-                             ) -> list[str]:
+                              ramp_epochs: int=5,              # then the unsupervised weights ramp up over these
+                             ) -> list[str]:                  # `key=value` config overrides
     "Config overrides adding the three unsupervised losses."
     s = {"temporal": {"weight": weight, "epsilon": temporal_epsilon}, "pca_multiview": {"weight": weight},
          "pca_singleview": {"weight": weight}}
@@ -49,7 +52,9 @@ def semi_supervised_overrides(temporal_epsilon: float=5.,     # pixels a keypoin
     return ov
 
 # %% ../nbs/80_demo.ipynb #6163048a
-def score_video(predictions_csv: str|Path, truth_csv: str|Path) -> pd.DataFrame:
+def score_video(predictions_csv: str|Path, # predictions of one video (`predict_video`)
+                truth_csv: str|Path,       # the video's synthetic truth (x, y, visible)
+               ) -> pd.DataFrame:          # per keypoint: mean error on all, visible and hidden frames; mean confidence
     "Per-keypoint pixel error of predictions against synthetic truth: mean over all frames and over visible ones."
     pred = read_pose_csv(predictions_csv, require=("x", "y", "likelihood"))
     truth = read_pose_csv(truth_csv, require=("x", "y", "visible"))
@@ -61,7 +66,12 @@ def score_video(predictions_csv: str|Path, truth_csv: str|Path) -> pd.DataFrame:
                          "confidence": pose_array(pred, "likelihood").mean(0)}, index=keypoint_names(pred))
 
 # %% ../nbs/80_demo.ipynb #4fa40c73
-def plot_demo(video: str|Path, predictions_csv: str|Path, truth_csv: str|Path, part: str="paw_lf", n_frames: int=3):
+def plot_demo(video: str|Path,           # the predicted video
+              predictions_csv: str|Path, # its predictions
+              truth_csv: str|Path,       # its synthetic truth
+              part: str="paw_lf",        # the body part whose trace is drawn
+              n_frames: int=3,           # example frames shown
+             ):                          # a matplotlib figure
     "Example frames with predicted (+) and true (o) keypoints, and one body part's trace in both views."
     import matplotlib.pyplot as plt
     frames = read_video(video)
@@ -87,7 +97,11 @@ def plot_demo(video: str|Path, predictions_csv: str|Path, truth_csv: str|Path, p
     axs[0].legend(fontsize=7, ncol=2)
     return fig
 
-def save_figure(fig, path: str|Path, overwrite: bool=False, dpi: int=110) -> Path:
+def save_figure(fig,                   # a matplotlib figure (closed after saving)
+                path: str|Path,        # destination; its suffix picks the format
+                overwrite: bool=False, # replace an existing file
+                dpi: int=110,          # resolution
+               ) -> Path:
     "Save a matplotlib figure atomically."
     import matplotlib.pyplot as plt
     out = atomic_write(path, lambda t: fig.savefig(t, dpi=dpi, format=Path(path).suffix.lstrip(".")), overwrite=overwrite)
@@ -97,7 +111,9 @@ def save_figure(fig, path: str|Path, overwrite: bool=False, dpi: int=110) -> Pat
 # %% ../nbs/80_demo.ipynb #13aa6f1e
 HELP = "synthetic project -> train on CPU -> predict a held-out video -> score against truth (no download)"
 
-def add_arguments(p: argparse.ArgumentParser):
+def add_arguments(p: argparse.ArgumentParser, # the `litpose demo` subcommand's parser
+                 ):
+    "Add `litpose demo`'s arguments to `p`."
     p.add_argument("--output", default="litpose-demo", help="folder to create (default: ./litpose-demo)")
     p.add_argument("--size", default="small", choices=list(SIZES), help="synthetic project size")
     p.add_argument("--epochs", type=int, default=40, help="training epochs")
@@ -106,7 +122,8 @@ def add_arguments(p: argparse.ArgumentParser):
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
-def run(args) -> int:
+def run(args: argparse.Namespace, # parsed `litpose demo` arguments
+       ) -> int:                 # exit status
     "Build, train, predict, score; print a summary and write `demo.png` and `scores.csv`."
     from lightning_pose.train import train
     from lightning_pose.predict import predict_video

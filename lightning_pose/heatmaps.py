@@ -150,8 +150,8 @@ def heatmaps_to_keypoints(heatmaps: Tensor,               # (B, K, h, w) normali
                           image_hw: tuple[int, int],      # (height, width) of the network input
                           radius: float=2.,               # confidence radius, heat-map pixels
                           to_hw: tuple[int, int]|None=None, # original frame size; None: network-input pixels
-                          upsample: bool=True,
-                          interpolation: str='log-bicubic',
+                          upsample: bool=True,            # soft argmax on heat maps upsampled to `image_hw` (the paper)
+                          interpolation: str='log-bicubic', # upsampling: 'log-bicubic' (exact for Gaussians) or 'bicubic'
                          ) -> tuple[Tensor, Tensor]:      # (B, K, 2) keypoints, (B, K) confidence
     "Soft-argmax keypoints and their confidence; coordinates in `to_hw` pixels if given."
     xy = soft_argmax(heatmaps, image_hw, upsample=upsample, interpolation=interpolation)

@@ -15,9 +15,10 @@ from tqdm.auto import tqdm
 
 from .config import ProjectConfig
 from .heatmaps import rescale_keypoints
-from .io import atomic_write, pose_df, write_pose_csv
+from .io import atomic_write, pose_array, pose_df, read_pose_csv, write_pose_csv
 from .train import PoseModule
-from .video import PredictionSequences, video_info
+from .video import PredictionSequences
+from .videoio import iter_frames, video_info, write_video
 
 # %% auto #0
 __all__ = ['HELP', 'load_model', 'predict_batch', 'predict_video', 'draw_keypoints', 'write_labeled_video', 'add_arguments',
@@ -37,9 +38,9 @@ def load_model(model_dir: str|Path,   # directory written by `train`
 
 # %% ../nbs/11_predict.ipynb #0fad7b3f
 @torch.inference_mode()
-def predict_batch(module: PoseModule,
+def predict_batch(module: PoseModule,     # a loaded model (`load_model`)
                   frames: torch.Tensor,   # (n + 2J, 3, h, w) normalised frames, J = context frames for the TCN
-                  orig_hw: tuple[int, int],
+                  orig_hw: tuple[int, int], # (H, W) of the video: keypoints are returned in its pixels
                  ) -> tuple[np.ndarray, np.ndarray]: # (n, K, 2) keypoints in original pixels, (n, K) confidence
     "Keypoints of the frames of one batch (the TCN predicts the middle n)."
     frames = frames.to(module.device, memory_format=torch.channels_last)
@@ -50,10 +51,10 @@ def predict_batch(module: PoseModule,
 def predict_video(model: str|Path|PoseModule,  # model directory or loaded module
                   video: str|Path,             # any video PyAV (or DALI) decodes
                   output_csv: str|Path|None=None, # default: <model_dir>/video_preds/<video stem>.csv
-                  batch_size: int=32,
+                  batch_size: int=32,          # predicted frames per batch
                   backend: str="auto",         # video decoding backend (see `lightning_pose.video`)
-                  overwrite: bool=False,
-                  progress: bool=True,
+                  overwrite: bool=False,       # replace an existing `output_csv`
+                  progress: bool=True,         # show a progress bar
                  ) -> Path:
     "Predict every frame of a video and write a predictions CSV (x, y, likelihood per keypoint)."
     module = model if isinstance(model, PoseModule) else load_model(model)
@@ -77,7 +78,9 @@ def predict_video(model: str|Path|PoseModule,  # model directory or loaded modul
 def draw_keypoints(frames: np.ndarray,   # (n, H, W, 3) uint8
                    xy: np.ndarray,       # (n, K, 2) keypoints, NaN = none
                    likelihood: np.ndarray|None=None, # (n, K); below `threshold` drawn as hollow
-                   radius: int|None=None, threshold: float=0.9) -> np.ndarray:
+                   radius: int|None=None, # disc radius in pixels; None = 1% of the frame's smaller side
+                   threshold: float=0.9,  # likelihood below which a keypoint is drawn as a ring
+                  ) -> np.ndarray:        # (n, H, W, 3) uint8
     "Frames with a coloured disc on each keypoint."
     import matplotlib.pyplot as plt
     out = frames.copy()
@@ -97,11 +100,12 @@ def draw_keypoints(frames: np.ndarray,   # (n, H, W, 3) uint8
             out[t, ys[ok], xs[ok]] = cols[k]
     return out
 
-def write_labeled_video(video: str|Path, predictions_csv: str|Path, output: str|Path, overwrite: bool=False) -> Path:
+def write_labeled_video(video: str|Path,           # the video predicted
+                        predictions_csv: str|Path, # its predictions (from `predict_video`)
+                        output: str|Path,          # the labeled video to write (.mp4)
+                        overwrite: bool=False,     # replace an existing `output`
+                       ) -> Path:
     "Copy of `video` with the keypoints of `predictions_csv` drawn on it (H.264)."
-    from lightning_pose.io import read_pose_csv, pose_array
-    from lightning_pose.synthetic import write_video
-    from lightning_pose.video import iter_frames
     df = read_pose_csv(predictions_csv, require=("x", "y", "likelihood"))
     xy, lik = pose_array(df), pose_array(df, "likelihood")
     info = video_info(video)
@@ -115,7 +119,9 @@ def write_labeled_video(video: str|Path, predictions_csv: str|Path, output: str|
 # %% ../nbs/11_predict.ipynb #94b2c210
 HELP = "predict keypoints on videos (or labeled-frame CSVs) with a trained model"
 
-def add_arguments(p: argparse.ArgumentParser):
+def add_arguments(p: argparse.ArgumentParser, # the `litpose predict` subcommand's parser
+                 ):
+    "Add `litpose predict`'s arguments to `p`."
     p.add_argument("model_dir", help="model directory made by `litpose train`")
     p.add_argument("inputs", nargs="+", help="videos to predict")
     p.add_argument("--output-dir", help="where to write <video>.csv (default: <model_dir>/video_preds)")
@@ -124,7 +130,9 @@ def add_arguments(p: argparse.ArgumentParser):
     p.add_argument("--labeled-video", action="store_true", help="also write <video>_labeled.mp4")
     p.add_argument("--overwrite", action="store_true")
 
-def run(args) -> int:
+def run(args: argparse.Namespace, # parsed `litpose predict` arguments
+       ) -> int:                 # exit status
+    "Predict every input video with the model; print the speed and where the CSVs went."
     module = load_model(args.model_dir)
     out_dir = Path(args.output_dir) if args.output_dir else Path(args.model_dir)/"video_preds"
     for v in args.inputs:

@@ -5,11 +5,7 @@
 # %% ../nbs/06_video.ipynb #8286bc82
 from __future__ import annotations
 
-import itertools
 import math
-import os
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -17,130 +13,25 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augment import affine_matrix, invert_affine
-from .data import IMAGENET_MEAN, IMAGENET_STD, denormalize as denormalize01, normalize as normalize01
-from .heatmaps import rescale_keypoints
+from .augment import ClipAugment, draw_augmentation, invert_affine
+from .data import denormalize as denormalize01, normalize as normalize01
+from .videoio import check_video_file, iter_frames, read_frames, video_info
 
 # %% auto #0
-__all__ = ['ONE_FRAME_PER_PACKET', 'DALI_CPU_CODECS', 'VideoInfo', 'video_info', 'iter_frames', 'read_frames', 'clip_starts',
-           'clip_index', 'normalize', 'denormalize', 'resize_frames', 'ClipAugment', 'draw_augmentation', 'warp_frames',
+__all__ = ['DALI_CPU_CODECS', 'clip_starts', 'clip_index', 'normalize', 'denormalize', 'resize_frames', 'warp_frames',
            'color_frames', 'process_clip', 'dali_available', 'choose_backend', 'UnlabeledClips', 'camera_sessions',
            'CameraClips', 'PredictionSequences']
 
-# %% ../nbs/06_video.ipynb #724b9a68
-@dataclass(frozen=True)
-class VideoInfo:
-    "What a video holds, from an index of its stream."
-    path: Path
-    n_frames: int              # frames in the stream
-    height: int
-    width: int
-    fps: float                 # average frame rate
-    codec: str                 # FFmpeg codec name: 'h264', 'vp9', 'vp8', 'mjpeg', ...
-    variable_frame_rate: bool  # frame durations differ by more than one time-base tick
-    pts: tuple = field(default=(), repr=False) # presentation time stamp of each frame, in stream time base
-
-def _check_file(path) -> Path:
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no such video file")
-    return path
-
-ONE_FRAME_PER_PACKET = ("h264", "hevc", "vp9", "mjpeg", "mpeg4")
-
-def _packet_pts(c, s) -> list|None:
-    "Presentation time stamps from the packets alone, or None where only decoding can tell."
-    pts, first = [], True
-    for pk in c.demux(s):
-        if pk.size == 0: continue                      # the demuxer's end-of-stream flush packet
-        if first and not pk.is_keyframe: return None   # the decoder would drop frames up to the first key frame
-        first = False
-        if pk.is_discard or pk.is_corrupt: continue
-        if pk.pts is None: return None
-        pts.append(pk.pts)
-    return sorted(pts)
-
-@lru_cache(maxsize=256)
-def _video_info(path: Path, size: int, mtime: float, decode: bool=False) -> VideoInfo:
-    import av
-    try:
-        with av.open(str(path)) as c:
-            if not c.streams.video: raise ValueError("no video stream")
-            s = c.streams.video[0]
-            codec, h, w = s.codec_context.name, s.codec_context.height, s.codec_context.width
-            rate = s.average_rate or s.guessed_rate
-            pts = _packet_pts(c, s) if (codec in ONE_FRAME_PER_PACKET and not decode) else None
-            if pts is None:
-                c.seek(0)
-                s.thread_type = "AUTO"
-                pts = [f.pts if f.pts is not None else f.dts for f in c.decode(s)]
-    except (av.error.FFmpegError, ValueError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: cannot decode video ({e})") from None
-    if not pts: raise ValueError(f"{path}: video has no decodable frames")
-    if any(p is None for p in pts) or np.any(np.diff(pts) <= 0):
-        raise ValueError(f"{path}: frames lack increasing time stamps; re-encode the video (e.g. ffmpeg -i in -c:v libx264 out.mp4)")
-    d = np.diff(pts)
-    vfr = bool(len(d) and d.max() - d.min() > 1)
-    fps = float(rate) if rate else float("nan")
-    return VideoInfo(path, len(pts), h, w, fps, codec, vfr, tuple(int(p) for p in pts))
-
-def video_info(path: str|Path,
-               decode: bool=False, # index by decoding every frame, whatever the codec
-              ) -> VideoInfo:
-    "Frame count, size, frame rate and codec of the video at `path` (indexed once; cached)."
-    path = _check_file(path).resolve()
-    st = path.stat()
-    return _video_info(path, st.st_size, st.st_mtime, decode)
-
-# %% ../nbs/06_video.ipynb #38128075
-def _pts(f): return f.pts if f.pts is not None else f.dts
-
-def iter_frames(path: str|Path,
-                batch_size: int=64,     # frames per yielded batch (the last may be shorter)
-                start: int=0,           # first frame
-                stop: int|None=None,    # one past the last frame; None = end of video
-               ) -> Iterator[np.ndarray]: # (b, H, W, 3) uint8 RGB
-    "Decode frames `start:stop` of a video in order, `batch_size` at a time."
-    import av
-    info = video_info(path)
-    stop = info.n_frames if stop is None else min(stop, info.n_frames)
-    if not 0 <= start <= info.n_frames: raise ValueError(f"{info.path}: start={start} outside [0, {info.n_frames}]")
-    if stop <= start: return
-    first_pts, batch, i = info.pts[start], [], start
-    with av.open(str(info.path)) as c:
-        s = c.streams.video[0]
-        s.thread_type = "AUTO"
-        frames = c.decode(s)
-        if start > 0:
-            c.seek(first_pts, stream=s, backward=True, any_frame=False)
-            frames = c.decode(s)
-            f = next(frames, None)
-            if f is None or _pts(f) > first_pts:    # the seek overshot (broken index): decode from the start
-                c.seek(info.pts[0], stream=s, backward=True, any_frame=False)
-                frames = c.decode(s)
-            else: frames = itertools.chain([f], frames)
-        for f in frames:
-            if _pts(f) < first_pts: continue
-            batch.append(f.to_ndarray(format="rgb24")); i += 1
-            if len(batch) == batch_size or i == stop:
-                yield np.stack(batch); batch = []
-            if i == stop: return
-    if batch: yield np.stack(batch)
-    if i < stop: raise ValueError(f"{info.path}: decoded only {i} of {stop} frames on a second pass")
-
-def read_frames(path: str|Path, start: int, stop: int) -> np.ndarray:
-    "Frames `start:stop` of a video as one `(stop - start, H, W, 3)` uint8 RGB array."
-    out = list(iter_frames(path, max(stop - start, 1), start, stop))
-    if out: return np.concatenate(out)
-    info = video_info(path)
-    return np.zeros((0, info.height, info.width, 3), np.uint8)
-
 # %% ../nbs/06_video.ipynb #227164f7
-def clip_starts(n_frames: int, clip_length: int) -> np.ndarray:
+def clip_starts(n_frames: int,    # frames in the video
+                clip_length: int, # T, frames per clip
+               ) -> np.ndarray:   # first frame of each clip
     "First frame of each disjoint `clip_length`-frame clip of an `n_frames`-frame video (last short clip dropped)."
     if clip_length < 1: raise ValueError(f"clip_length must be positive, got {clip_length}")
     return np.arange(n_frames // clip_length) * clip_length
 
-def clip_index(videos: Sequence[str|Path], clip_length: int,
+def clip_index(videos: Sequence[str|Path], # video files
+               clip_length: int,            # T, frames per clip
                n_frames: Sequence[int]|None=None, # use only the first n_frames[v] frames of video v (default: all)
               ) -> list[tuple[int, int]]:
     "(video number, first frame) of every clip of `videos`; raises if no video holds a whole clip."
@@ -150,37 +41,22 @@ def clip_index(videos: Sequence[str|Path], clip_length: int,
     return out
 
 # %% ../nbs/06_video.ipynb #bc5c7b54
-def normalize(x: torch.Tensor) -> torch.Tensor:
-    "ImageNet-normalise float RGB `(..., 3, h, w)` in [0, 255] (video frames stay on DALI's 0-255 scale until here)."
+def normalize(x: torch.Tensor, # (..., 3, h, w) float RGB in [0, 255]
+             ) -> torch.Tensor: # same shape, ImageNet-normalised
+    "ImageNet-normalise video frames (they stay on DALI's 0-255 scale until here)."
     return normalize01(x / 255)
 
-def denormalize(x: torch.Tensor) -> torch.Tensor:
-    "Inverse of `normalize`: float RGB in [0, 255]."
+def denormalize(x: torch.Tensor, # (..., 3, h, w) ImageNet-normalised
+               ) -> torch.Tensor: # same shape, float RGB in [0, 255]
+    "Inverse of `normalize`."
     return denormalize01(x) * 255
 
-def resize_frames(x: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
-    "Bilinear, antialiased resize of float `(T, 3, H, W)` frames to `hw`."
+def resize_frames(x: torch.Tensor,      # (T, 3, H, W) float frames
+                  hw: tuple[int, int], # (h, w) output size
+                 ) -> torch.Tensor:    # (T, 3, h, w)
+    "Bilinear, antialiased resize of frames (unchanged if already of size `hw`)."
     if tuple(x.shape[-2:]) == tuple(hw): return x
     return F.interpolate(x, size=tuple(hw), mode="bilinear", align_corners=False, antialias=True)
-
-# %% ../nbs/06_video.ipynb #becea1a8
-@dataclass
-class ClipAugment:
-    "Ranges of the per-clip random augmentation (all uniform)."
-    rotation: float = 10.           # max |angle| in degrees; positive turns the image clockwise on screen (y down)
-    scale: tuple = (0.9, 1.1)       # min, max zoom
-    translation: float = 0.05       # max |shift| as a fraction of the frame width / height
-    brightness: float = 0.2         # factor in [1 - b, 1 + b]
-    contrast: float = 0.2           # factor in [1 - c, 1 + c]
-
-def draw_augmentation(aug: ClipAugment|None, seed: int, k: int, hw: tuple[int, int]) -> tuple[np.ndarray, float, float]:
-    "The affine matrix, brightness and contrast for the `k`-th clip of a loader seeded with `seed`."
-    if aug is None: return np.eye(2, 3, dtype=np.float32), 1., 1.
-    rng = np.random.default_rng([seed, k])
-    angle, scale = rng.uniform(-aug.rotation, aug.rotation), rng.uniform(*aug.scale)
-    shift = rng.uniform(-aug.translation, aug.translation, 2) * np.array([hw[1], hw[0]])
-    b, c = rng.uniform(1 - aug.brightness, 1 + aug.brightness), rng.uniform(1 - aug.contrast, 1 + aug.contrast)
-    return affine_matrix(hw[0], hw[1], angle, scale, tuple(shift)).numpy().astype(np.float32), float(b), float(c)
 
 # %% ../nbs/06_video.ipynb #013f360f
 def warp_frames(x: torch.Tensor,   # (T, 3, h, w) float
@@ -195,15 +71,21 @@ def warp_frames(x: torch.Tensor,   # (T, 3, h, w) float
     grid = F.affine_grid(theta.to(x.dtype).to(x.device).expand(T, 2, 3), (T, 3, h, w), align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
-def color_frames(x: torch.Tensor, brightness: float, contrast: float) -> torch.Tensor:
-    "DALI-style brightness/contrast on float frames in [0, 255]."
+def color_frames(x: torch.Tensor,   # (..., 3, h, w) float frames in [0, 255]
+                 brightness: float, # factor (1 = unchanged)
+                 contrast: float,   # factor about grey 128 (1 = unchanged)
+                ) -> torch.Tensor:  # same shape, clipped to [0, 255]
+    "DALI-style brightness/contrast."
     if brightness == 1 and contrast == 1: return x
     return (brightness * (128 + contrast * (x - 128))).clamp(0, 255)
 
 def process_clip(frames: np.ndarray|torch.Tensor,  # (T, H, W, 3) uint8 RGB
                  resize_hw: tuple[int, int]|None,   # (h, w), None = keep
-                 A: np.ndarray|None=None, brightness: float=1., contrast: float=1.,
-                 device: str|torch.device="cpu") -> torch.Tensor: # (T, 3, h, w) float32, normalised
+                 A: np.ndarray|None=None,           # (2, 3) affine matrix of the augmentation; None = none
+                 brightness: float=1.,              # brightness factor
+                 contrast: float=1.,                # contrast factor
+                 device: str|torch.device="cpu",    # where to compute (and return) the clip
+                ) -> torch.Tensor:                  # (T, 3, h, w) float32, normalised
     "Resize, augment and normalise a clip with torch (the CPU reader's path)."
     x = torch.as_tensor(frames).to(device).permute(0, 3, 1, 2).float()
     if resize_hw is not None: x = resize_frames(x, resize_hw)
@@ -219,7 +101,7 @@ def dali_available() -> bool:
     try: return importlib.util.find_spec("nvidia.dali") is not None
     except ModuleNotFoundError: return False
 
-def choose_backend(videos: Sequence[str|Path],
+def choose_backend(videos: Sequence[str|Path], # the video files to read
                    backend: str="auto",   # 'auto', 'dali', 'cpu', or 'dali-gpu' / 'dali-cpu' to force where DALI decodes
                    cuda: bool|None=None,  # GPU available; None = ask torch
                   ) -> tuple[str, str]:   # (backend, decode device): ('dali', 'gpu'|'cpu') or ('cpu', 'cpu')
@@ -254,24 +136,25 @@ def _default_device(decode: str, device) -> torch.device:
 # %% ../nbs/06_video.ipynb #aea09dff
 class UnlabeledClips:
     "Random disjoint `clip_length`-frame clips from unlabeled videos, resized, augmented and normalised."
-    def __init__(self, videos: Sequence[str|Path],
+    def __init__(self, videos: Sequence[str|Path], # unlabeled video files
                  clip_length: int=32,              # T, frames per clip
                  resize_hw: tuple[int, int]|None=None, # (h, w) network input size; None = the videos' size
                  backend: str="auto",              # 'auto', 'dali', 'dali-gpu', 'dali-cpu' or 'cpu' (PyAV)
                  augment: ClipAugment|None=None,   # per-clip augmentation ranges; None = no augmentation
-                 seed: int=0,
+                 seed: int=0,                      # seeds the clip order and the augmentation draws
                  device: str|torch.device|None=None, # where `frames` live; default: cuda for DALI GPU, else cpu
                  num_threads: int=2,               # DALI worker threads
                  n_frames: Sequence[int]|None=None, # use only the first n_frames[i] frames of video i (CPU reader)
                 ):
-        self.videos = [str(_check_file(p)) for p in videos]
+        self.videos = [str(check_video_file(p)) for p in videos]
         if not self.videos: raise ValueError("no videos given")
         self.clip_length, self.augment, self.seed, self.num_threads = clip_length, augment, seed, num_threads
         self.clips = clip_index(self.videos, clip_length, n_frames)
         self.hw = _common_hw(self.videos, resize_hw)
         self.backend, self.decode_device = choose_backend(self.videos, backend)
         self.device = _default_device(self.decode_device, device)
-        self.epoch, self._k, self._dali = 0, 0, None
+        self.epoch, self._k = 0, 0
+        self.dali = None   # the DALI clip stream (`lightning_pose.dali.DaliClips`), made on the first DALI epoch
 
     def __len__(self): return len(self.clips)
 
@@ -282,8 +165,7 @@ class UnlabeledClips:
 
     def __iter__(self) -> Iterator[dict]:
         if self.backend == "dali":
-            from lightning_pose.video_dali import dali_clip_iter
-            yield from dali_clip_iter(self)
+            yield from self._dali_epoch()
             return
         order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.clips))
         self.epoch += 1
@@ -293,6 +175,14 @@ class UnlabeledClips:
             A, b, c = draw_augmentation(self.augment, self.seed, k, self.hw)
             x = read_frames(self.videos[v], start, start + self.clip_length)
             yield self._item(process_clip(x, self.hw, A, b, c, self.device), v, start, k, A)
+
+    def _dali_epoch(self) -> Iterator[dict]:
+        if self.dali is None:
+            from lightning_pose.dali import DaliClips
+            self.dali = DaliClips(self.videos, self.clip_length, self.hw, len(self.clips), self.augment, self.seed,
+                                  self.decode_device, self.device, self.num_threads)
+        self.epoch += 1
+        yield from self.dali
 
 # %% ../nbs/06_video.ipynb #ea407f05
 def camera_sessions(videos: Sequence[str|Path],  # every camera's videos, in any order
@@ -323,9 +213,15 @@ def camera_sessions(videos: Sequence[str|Path],  # every camera's videos, in any
 class CameraClips:
     "Synchronised random clips of separate cameras' videos (one tuple of videos per session)."
     def __init__(self, sessions: Sequence[Sequence[str|Path]], # per session, one video per camera (`camera_sessions`)
-                 clip_length: int=32, resize_hw: tuple[int, int]|None=None, backend: str="auto",
-                 augment: ClipAugment|None=None, seed: int=0, device: str|torch.device|None=None, num_threads: int=2):
-        sessions = [tuple(str(_check_file(p)) for p in s) for s in sessions]
+                 clip_length: int=32,                  # T, frames per clip
+                 resize_hw: tuple[int, int]|None=None, # (h, w) network input size; None = the videos' size
+                 backend: str="auto",                  # 'auto', 'dali', 'dali-gpu', 'dali-cpu' or 'cpu' (PyAV)
+                 augment: ClipAugment|None=None,       # per-clip augmentation ranges (one draw per camera's clip)
+                 seed: int=0,                          # seeds the clip order and the draws (the same for every camera)
+                 device: str|torch.device|None=None,   # where `frames` live; default: cuda for DALI GPU, else cpu
+                 num_threads: int=2,                   # DALI worker threads per camera
+                ):
+        sessions = [tuple(str(check_video_file(p)) for p in s) for s in sessions]
         if not sessions: raise ValueError("no sessions given")
         V = len(sessions[0])
         if any(len(s) != V for s in sessions): raise ValueError(f"every session needs {V} videos (one per camera): {sessions}")
@@ -371,14 +267,15 @@ def _with_context(chunks: Iterator[tuple[torch.Tensor, np.ndarray]], batch_size:
 
 class PredictionSequences:
     "Ordered batches covering a whole video, with `context` frames of edge-padded context at both ends."
-    def __init__(self, video: str|Path,
+    def __init__(self, video: str|Path,                # the video file
                  batch_size: int=64,                   # predicted frames per batch
                  context: int=0,                       # frames of context on each side (2 for a 5-frame TCN)
                  resize_hw: tuple[int, int]|None=None, # (h, w); None = the video's size
                  backend: str="auto",                  # 'auto', 'dali', 'dali-gpu', 'dali-cpu' or 'cpu' (PyAV)
-                 device: str|torch.device|None=None,
-                 num_threads: int=2):
-        self.video = str(_check_file(video))
+                 device: str|torch.device|None=None,   # where `frames` live; default: cuda for DALI GPU, else cpu
+                 num_threads: int=2,                   # DALI worker threads
+                ):
+        self.video = str(check_video_file(video))
         self.info = video_info(self.video)
         self.batch_size, self.context, self.num_threads = batch_size, context, num_threads
         self.hw = _common_hw([self.video], resize_hw)
@@ -389,8 +286,8 @@ class PredictionSequences:
 
     def _chunks(self):
         if self.backend == "dali":
-            from lightning_pose.video_dali import dali_sequence_chunks
-            yield from dali_sequence_chunks(self)
+            from lightning_pose.dali import dali_sequence_chunks
+            yield from dali_sequence_chunks(self.video, self.batch_size, self.hw, self.decode_device, self.device, self.num_threads)
             return
         start = 0
         for x in iter_frames(self.video, self.batch_size):
