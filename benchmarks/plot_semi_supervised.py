@@ -16,7 +16,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from lightning_pose.io import keypoint_names, pose_array, read_pose_csv
-from lightning_pose.synthetic import read_video
+from lightning_pose.videoio import read_video
 
 MODELS = ("supervised", "semi-supervised")
 COLOURS = {"supervised": "C3", "semi-supervised": "C0"}

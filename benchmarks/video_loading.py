@@ -17,8 +17,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lightning_pose.synthetic import make_toy_video, write_video
-from lightning_pose.video import ClipAugment, UnlabeledClips, dali_available, iter_frames, video_info
+from lightning_pose.augment import ClipAugment
+from lightning_pose.synthetic import make_toy_video
+from lightning_pose.video import UnlabeledClips, dali_available
+from lightning_pose.videoio import iter_frames, video_info, write_video
 
 
 def transcode_vp9(src, dst, n_frames):
