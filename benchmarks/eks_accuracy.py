@@ -2,7 +2,7 @@
 
     python benchmarks/eks_accuracy.py [--ref-python /work/venv-eks-ref/bin/python] [--frames 2000]
 
-Synthetic 5-member ensembles (`lightning_pose.eks.ensemble.synthetic_ensemble`) with occlusion bursts and members that
+Synthetic 5-member ensembles (`lightning_pose.synthetic.ensembles.synthetic_ensemble`) with occlusion bursts and members that
 swap keypoints, written as CSVs; both packages smooth the same files with automatic smoothing and their default
 settings. RMSE in pixels against truth over all frames, and on swapped (confident-mistake) frames.
 """
@@ -12,13 +12,15 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent; REPO = HERE.parent
 sys.path.insert(0, str(REPO))
-from lightning_pose.eks.ensemble import synthetic_ensemble, ensemble_stats
+from lightning_pose.synthetic.ensembles import synthetic_ensemble
+from lightning_pose.eks.ensemble import ensemble_stats
 from lightning_pose.eks.singlecam import eks_singlecam
 from lightning_pose.eks.multicam import eks_multicam
-from lightning_pose.eks.pupil import eks_pupil, _PUPIL_B, pupil_roles
+from lightning_pose.eks.pupil import eks_pupil, pupil_matrix, pupil_roles
 from lightning_pose.io import pose_df, write_pose_csv, read_pose_csv, pose_array
 
 def ref(py, variant, out, files, cams=None):
+    if not Path(py).is_file(): print(f"reference skipped: no interpreter {py}"); return False
     cmd = [py, str(HERE / "_eks_worker.py"), "ref", variant, str(out), *map(str, files)] + (["--cameras", *cams] if cams else [])
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode: print("reference failed:", p.stderr.strip().splitlines()[-1:]); return False
@@ -81,7 +83,7 @@ def run_seed(a, k):
     d = 20 + np.convolve(rng.normal(size=T + 99), np.ones(100) / 10, "valid")
     cx, cy = 50 + np.cumsum(rng.normal(0, .3, T)), 50 + np.cumsum(rng.normal(0, .3, T))
     names = ["pupil_top_r", "pupil_right_r", "pupil_bottom_r", "pupil_left_r"]
-    B = np.concatenate([np.array(_PUPIL_B[r]) for r in pupil_roles(names)])
+    B = pupil_matrix(pupil_roles(names))
     tr = (np.stack([d, cx, cy], 1) @ B.T).reshape(T, 4, 2)
     occl = rng.uniform(size=(T, 4)) < 0.05
     xy = tr + rng.normal(size=(5, T, 4, 2)) * np.where(occl, 6., 1.)[None, ..., None]

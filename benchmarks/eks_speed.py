@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 def job(python, who, variant, out, files, cams=None):
+    if not Path(python).is_file(): return {"error": f"no interpreter {python}"}
     cmd = [python, str(HERE / "_eks_worker.py"), who, variant, str(out), *map(str, files)] + (["--cameras", *cams] if cams else [])
     env = dict(os.environ, PYTHONPATH=str(REPO))
     t0 = time.perf_counter()
@@ -25,7 +26,7 @@ def job(python, who, variant, out, files, cams=None):
 def long_ensemble(folder: Path, n_frames: int, n_kp: int=17, m: int=5) -> list[Path]:
     import numpy as np
     sys.path.insert(0, str(REPO))
-    from lightning_pose.eks.ensemble import synthetic_ensemble
+    from lightning_pose.synthetic.ensembles import synthetic_ensemble
     se = synthetic_ensemble(n_frames, n_keypoints=n_kp, occlusion_rate=0.002, seed=0)
     names = [f"kp{k}" for k in range(n_kp)]
     files = []
@@ -49,6 +50,7 @@ def main():
     a = ap.parse_args()
     data = Path(a.data) / "eks"
     mm = sorted((data / "mirror-mouse-separate").glob("*.csv")); pu = sorted((data / "ibl-pupil").glob("*.csv"))
+    if not mm or not pu: sys.exit(f"{data}: no mirror-mouse-separate/ or ibl-pupil/ CSVs (give --data)")
     tmp = Path(tempfile.mkdtemp(prefix="eks_speed_"))
     cases = [("mirror-mouse multicam", "multicam", mm, ["top", "bot"], "dir"),
              ("ibl-pupil singlecam", "singlecam", pu, None, "csv"),

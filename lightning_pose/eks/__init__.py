@@ -5,16 +5,20 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/29_eks.ipynb #eb2be38a
-from .core import SmootherResult, rw_smooth, rw_loglik, kalman_smooth
-from .ensemble import (EnsembleStats, ensemble_stats, median_filter, interpolate_nans,
-                                         eks_table, synthetic_ensemble, SyntheticEnsemble)
-from .singlecam import EKSResult, eks_singlecam, fit_smooth_param
-from .multicam import eks_multicam, eks_mirrored, eks_pose_pca
-from .pupil import eks_pupil, eks_async
+# %% ../../nbs/29_eks.ipynb #c2ff7ae4
+from .core import SmootherResult, FilterResult, rw_smooth, rw_loglik, kalman_filter, kalman_smooth
+from .ensemble import EnsembleStats, ensemble_stats, median_filter, interpolate_nans, eks_table
+from .shared import (EKSResult, MultiViewResult, LatentPosterior, RobustSettings, ROBUST,
+                                       outlier_responsibility, fit_pca_model, fit_latent_smoother)
+from .singlecam import eks_singlecam, fit_smooth_param
+from .multicam import MulticamResult, PosePCAResult, eks_multicam, eks_mirrored, eks_pose_pca
+from .pupil import PupilResult, eks_pupil
+from .asynchronous import AsyncResult, QueryPrediction, eks_async
 from .cli import load_ensemble, run_singlecam, run_multicam, run_pupil, run_async
 
-__all__ = ["SmootherResult", "rw_smooth", "rw_loglik", "kalman_smooth", "EnsembleStats", "ensemble_stats", "median_filter",
-           "interpolate_nans", "eks_table", "synthetic_ensemble", "SyntheticEnsemble", "EKSResult", "eks_singlecam",
-           "fit_smooth_param", "eks_multicam", "eks_mirrored", "eks_pose_pca", "eks_pupil", "eks_async", "load_ensemble",
+__all__ = ["SmootherResult", "FilterResult", "rw_smooth", "rw_loglik", "kalman_filter", "kalman_smooth", "EnsembleStats",
+           "ensemble_stats", "median_filter", "interpolate_nans", "eks_table", "EKSResult", "MultiViewResult",
+           "LatentPosterior", "RobustSettings", "ROBUST", "outlier_responsibility", "fit_pca_model", "fit_latent_smoother",
+           "eks_singlecam", "fit_smooth_param", "MulticamResult", "PosePCAResult", "eks_multicam", "eks_mirrored",
+           "eks_pose_pca", "PupilResult", "eks_pupil", "AsyncResult", "QueryPrediction", "eks_async", "load_ensemble",
            "run_singlecam", "run_multicam", "run_pupil", "run_async"]

@@ -10,7 +10,9 @@ from .animal import (
     BODY_PARTS, VIEWS, LEGS, STANCE, BODY_Z, BODY_AXES, COLORS, SIZES, toy_keypoint_names, toy_view_links,
     simulate_motion, view_geometry, project_views, toy_keypoints, Shape, render_frame, make_background, Appearance,
     ToyVideo, make_toy_video, ToyProject, make_toy_project)
+from .ensembles import SyntheticEnsemble, synthetic_ensemble
 
 __all__ = ["BODY_PARTS", "VIEWS", "LEGS", "STANCE", "BODY_Z", "BODY_AXES", "COLORS", "SIZES", "toy_keypoint_names",
            "toy_view_links", "simulate_motion", "view_geometry", "project_views", "toy_keypoints", "Shape",
-           "render_frame", "make_background", "Appearance", "ToyVideo", "make_toy_video", "ToyProject", "make_toy_project"]
+           "render_frame", "make_background", "Appearance", "ToyVideo", "make_toy_video", "ToyProject", "make_toy_project",
+           "SyntheticEnsemble", "synthetic_ensemble"]
