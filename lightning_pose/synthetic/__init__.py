@@ -6,13 +6,8 @@
 __all__ = []
 
 # %% ../../nbs/02z_synthetic.ipynb #4141987a
-from .animal import (
-    BODY_PARTS, VIEWS, LEGS, STANCE, BODY_Z, BODY_AXES, COLORS, SIZES, toy_keypoint_names, toy_view_links,
-    simulate_motion, view_geometry, project_views, toy_keypoints, Shape, render_frame, make_background, Appearance,
-    ToyVideo, make_toy_video, ToyProject, make_toy_project)
-from .ensembles import SyntheticEnsemble, synthetic_ensemble
+from . import animal, ensembles
+from .animal import *
+from .ensembles import *
 
-__all__ = ["BODY_PARTS", "VIEWS", "LEGS", "STANCE", "BODY_Z", "BODY_AXES", "COLORS", "SIZES", "toy_keypoint_names",
-           "toy_view_links", "simulate_motion", "view_geometry", "project_views", "toy_keypoints", "Shape",
-           "render_frame", "make_background", "Appearance", "ToyVideo", "make_toy_video", "ToyProject", "make_toy_project",
-           "SyntheticEnsemble", "synthetic_ensemble"]
+__all__ = animal.__all__ + ensembles.__all__
