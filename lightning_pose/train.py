@@ -81,7 +81,7 @@ def prepare_data(cfg: ProjectConfig, # project configuration
     factory, clips = build_unsupervised(cfg, dm, device)
     return dm, factory, clips
 
-# %% ../nbs/10_train.ipynb #c13cc8e5
+# %% ../nbs/10_train.ipynb #c371be6e
 class PoseModule(L.LightningModule):
     "Heat-map pose network with its supervised and (optional) unsupervised losses."
     def __init__(self, config: dict,               # `resolved_dict(ProjectConfig)`: stored in the checkpoint
@@ -98,20 +98,25 @@ class PoseModule(L.LightningModule):
         self.image_hw = (self.cfg.data.image_resize_height, self.cfg.data.image_resize_width)
         self.is_context = self.cfg.model.model_type == "context"
 
-    def forward(self, images: Tensor # (B, 3, H, W) frames, or (B, 2J+1, 3, H, W) windows for the TCN
-               ) -> Tensor|dict[str, Tensor]:
-        "Heat-map logits: a tensor (baseline) or {'static', 'context'} (TCN, centre frames of windows)."
-        return self.net(images)
-
     @staticmethod
     def normalised(out: Tensor|dict[str, Tensor]) -> dict[str, Tensor]:
         "Spatially softmaxed heat maps of each head."
         return {k: spatial_softmax(v) for k, v in out.items()} if isinstance(out, dict) else {"heatmaps": spatial_softmax(out)}
 
-    def decode(self, out: Tensor|dict[str, Tensor] # the logits `forward` returns
-              ) -> dict[str, Tensor]:
-        "Keypoints (B, K, 2) in network-input pixels and confidence (B, K); the TCN keeps the more confident head."
-        return self.net.decode(out, self.image_hw)
+# %% ../nbs/10_train.ipynb #4e08c091
+@patch
+def forward(self: PoseModule,
+            images: Tensor,  # (B, 3, H, W) frames, or (B, 2J+1, 3, H, W) windows for the TCN
+           ) -> Tensor|dict[str, Tensor]:
+    "Heat-map logits: a tensor (baseline) or {'static', 'context'} (TCN, centre frames of windows)."
+    return self.net(images)
+
+@patch
+def decode(self: PoseModule,
+           out: Tensor|dict[str, Tensor],  # the logits `forward` returns
+          ) -> dict[str, Tensor]:
+    "Keypoints (B, K, 2) in network-input pixels and confidence (B, K); the TCN keeps the more confident head."
+    return self.net.decode(out, self.image_hw)
 
 # %% ../nbs/10_train.ipynb #9e5f3ffe
 @patch
