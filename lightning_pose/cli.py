@@ -12,7 +12,7 @@ import sys
 # %% auto #0
 __all__ = ['COMMANDS', 'USER_ERRORS', 'build_parser', 'main']
 
-# %% ../nbs/99_cli.ipynb #95a43c0a
+# %% ../nbs/99_cli.ipynb #71199c47
 COMMANDS = {  # subcommand -> module implementing it
     "demo": "lightning_pose.demo",
     "train": "lightning_pose.train",
@@ -21,7 +21,9 @@ COMMANDS = {  # subcommand -> module implementing it
 }
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError)
 
-def build_parser(commands: dict[str, str]=COMMANDS, only: str|None=None) -> argparse.ArgumentParser:
+def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
+                 only: str|None=None,               # import only this command's module (None: all)
+                ) -> argparse.ArgumentParser:
     "Parser with one subparser per command (modules imported only for `only`, or all when None)."
     p = argparse.ArgumentParser(prog="litpose", description="lightning_pose: semi-supervised animal pose estimation")
     p.add_argument("--debug", action="store_true", help="show full tracebacks")
@@ -39,7 +41,8 @@ def build_parser(commands: dict[str, str]=COMMANDS, only: str|None=None) -> argp
 def _command_of(argv: list[str]) -> str|None:
     return next((a for a in argv if not a.startswith("-")), None)
 
-def main(argv: list[str]|None=None) -> int:
+def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:]`)
+        ) -> int:                    # exit code
     "Entry point of the `litpose` command."
     argv = sys.argv[1:] if argv is None else list(argv)
     cmd = _command_of(argv)

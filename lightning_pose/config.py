@@ -20,40 +20,42 @@ from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, k
 # %% auto #0
 __all__ = ['BACKBONE_STRIDE', 'DataConfig', 'ModelConfig', 'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig',
            'ProjectConfig', 'ConfigError', 'from_dict', 'to_dict', 'validate_config', 'parse_override', 'load_config',
-           'data_path', 'csv_files', 'keypoint_spec', 'n_cameras', 'unsupervised_spec', 'check_project_data',
+           'data_path', 'csv_files', 'n_cameras', 'check_project_data', 'keypoint_spec', 'unsupervised_spec',
            'resolved_dict', 'save_config']
 
-# %% ../nbs/01_config.ipynb #f9491464
+# %% ../nbs/01_config.ipynb #4ee513f2
 @dataclass
 class DataConfig:
     "Where the labeled frames and videos are, and what the keypoints are."
     data_dir: str = "."                          # project folder; relative to the YAML file
     csv_file: str|list[str] = "CollectedData.csv" # labels, relative to data_dir; a list = one CSV per camera
-    video_dir: str = "videos"                    # unlabeled videos, relative to data_dir
+    video_dir: str = "videos"                    # unlabeled videos (for the unsupervised losses), relative to data_dir
     keypoint_names: list[str]|None = None        # default: read from the labels CSV
-    view_links: list[list[int]]|None = None      # mirrored views: (n_views, n_parts) keypoint indices
+    view_links: list[list[int]]|None = None      # mirrored views: (n_views, n_parts) keypoint indices, i-th entries = one body part
     camera_names: list[str]|None = None          # names of the views (mirrored) or cameras (separate CSVs)
-    pca_keypoints: list[int]|None = None         # keypoints for Pose PCA (default: all linked, else all)
-    image_resize_height: int = 256               # network input height (multiple of 32)
-    image_resize_width: int = 256                # network input width (multiple of 32)
-    downsample_factor: int = 2                   # heat maps are 2**downsample_factor smaller than the input
+    pca_keypoints: list[int]|None = None         # keypoint indices for Pose PCA (default: all linked, else all)
+    image_resize_height: int = 256               # network input height, pixels (multiple of 32); frames are resized to it
+    image_resize_width: int = 256                # network input width, pixels (multiple of 32)
+    downsample_factor: int = 2                   # heat maps are 2**downsample_factor times smaller than the input (2: 64 x 64 for 256)
 
+# %% ../nbs/01_config.ipynb #85b88171
 @dataclass
 class ModelConfig:
     "Network architecture and heat-map settings."
-    backbone: str = "resnet50"                   # torchvision CNN name
-    pretrained: bool|str = True                  # ImageNet weights (downloaded), False, or a local weights file
+    backbone: str = "resnet50"                   # torchvision CNN name (`lightning_pose.models.BACKBONES`)
+    pretrained: bool|str = True                  # ImageNet weights (downloaded once), False (random), or a local weights file
     model_type: Literal["heatmap", "context"] = "heatmap" # baseline or temporal context network (TCN)
-    context_frames: int = 2                      # J: the TCN sees 2J+1 frames
-    heatmap_loss: Literal["mse", "kl", "js"] = "mse"
-    sigma: float = 1.25                          # label heat-map std, heat-map pixels
-    confidence_radius: float = 2.0               # heat-map pixels around the estimate summed for confidence
+    context_frames: int = 2                      # J: the TCN sees 2J+1 consecutive frames
+    heatmap_loss: Literal["mse", "kl", "js"] = "mse" # supervised loss between heat maps that each sum to 1 (MSE: 0 to 2 per keypoint)
+    sigma: float = 1.25                          # std of the label heat maps' Gaussian, heat-map pixels
+    confidence_radius: float = 2.0               # heat-map pixels around the estimate whose mass is its confidence (0 to 1)
 
+# %% ../nbs/01_config.ipynb #430ad613
 @dataclass
 class AugmentationConfig:
     "Random augmentation of labeled frames (one draw per frame, shared by its context frames)."
-    rotation: float = 25.0                       # max rotation, degrees
-    scale: list[float] = field(default_factory=lambda: [0.85, 1.15]) # zoom range
+    rotation: float = 25.0                       # max rotation, degrees (uniform in +-rotation)
+    scale: list[float] = field(default_factory=lambda: [0.85, 1.15]) # zoom range [min, max], factor on the size
     translate: float = 0.05                      # max shift, fraction of the image size
     hflip: bool = False                          # mirror left-right (set flip_pairs if names have a side)
     flip_pairs: list[list[int]]|None = None      # keypoint index pairs whose names swap under hflip (left/right paws)
@@ -61,38 +63,40 @@ class AugmentationConfig:
     blur: float = 0.2                            # probability of a motion or Gaussian blur
     noise: float = 0.0                           # probability of additive noise
     dropout: float = 0.0                         # probability of a random erased patch
-    enabled: bool = True
+    enabled: bool = True                         # False: frames (and unlabeled clips) are only resized
 
+# %% ../nbs/01_config.ipynb #7c94fbb9
 @dataclass
 class TrainingConfig:
     "Optimisation schedule, data splits and hardware."
-    batch_size: int = 16
-    val_batch_size: int = 32
-    min_epochs: int = 300
-    max_epochs: int = 750
-    lr: float = 1e-3
+    batch_size: int = 16                         # labeled frames per training step
+    val_batch_size: int = 32                     # frames per validation / prediction batch (memory only)
+    min_epochs: int = 300                        # train at least this many epochs, whatever early stopping says
+    max_epochs: int = 750                        # and at most this many
+    lr: float = 1e-3                             # Adam's initial learning rate
     lr_milestones: list[int] = field(default_factory=lambda: [150, 200, 250]) # epochs at which lr is multiplied by lr_gamma
-    lr_gamma: float = 0.5
-    unfreeze_epoch: int = 20                     # backbone frozen before this epoch
-    check_val_every_n_epoch: int = 5
-    early_stopping_patience: int = 3             # validation checks without improvement
-    train_frac: float = 0.8
-    val_frac: float = 0.1                        # the rest is the test split
+    lr_gamma: float = 0.5                        # factor on the learning rate at each milestone (0.5: halved)
+    unfreeze_epoch: int = 20                     # a pretrained backbone is frozen before this epoch
+    check_val_every_n_epoch: int = 5             # validate (and keep the best checkpoint) every this many epochs
+    early_stopping_patience: int = 3             # stop after this many validations without improvement (0: never)
+    train_frac: float = 0.8                      # fraction of the labeled frames used for training
+    val_frac: float = 0.1                        # fraction for validation (model selection); the rest is the test split
     train_frames: int|None = None                # use only this many training frames (None: all)
     min_steps_per_epoch: int = 10                # few labels: reshuffle and go round again until an epoch has this many batches
-    seed: int = 0
-    num_workers: int = 0
+    seed: int = 0                                # splits, initialisation, augmentation draws and clip order
+    num_workers: int = 0                         # data-loading processes (0: load in the training process)
     accelerator: str = "auto"                    # "cpu", "gpu" or "auto"
-    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
+    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig) # see above
 
+# %% ../nbs/01_config.ipynb #a6d23e97
 @dataclass
 class LossConfig:
     "One unsupervised loss: its weight and tolerance."
-    weight: float = 1.0
-    epsilon: float|None = None                   # pixels; None = from the labels (PCA) or the default
-    prob_threshold: float = 0.0                  # ignore predictions less confident than this
-    components: int|None = None                  # multi-view PCA components (3)
-    explained_variance: float|None = None        # Pose PCA: keep components explaining this fraction
+    weight: float = 1.0                          # heat-map-loss units per pixel of this loss's mean penalty
+    epsilon: float|None = None                   # pixels not penalised; None = from the labels (PCA) or the loss's default
+    prob_threshold: float = 0.0                  # ignore predictions less confident than this (0 to 1)
+    components: int|None = None                  # multi-view PCA components (None: 3, a 3D world)
+    explained_variance: float|None = None        # Pose PCA: keep components explaining this fraction (None: 0.99)
 
 @dataclass
 class LossesConfig:
@@ -102,25 +106,27 @@ class LossesConfig:
     warmup_epochs: int = 0                       # supervised only for these epochs
     ramp_epochs: int = 0                         # then the unsupervised weights ramp linearly from 0 over these epochs
     clip_length: int = 32                        # T: unlabeled frames per training step
-    video_backend: Literal["auto", "dali", "cpu"] = "auto"
+    video_backend: Literal["auto", "dali", "cpu"] = "auto" # video reader for the clips: DALI (GPU), PyAV (CPU), or DALI when available
     batchnorm: Literal["batch", "running"] = "running" # BatchNorm on unlabeled clips: the running statistics (left untouched), or the clip's
 
+# %% ../nbs/01_config.ipynb #992d14ac
 @dataclass
 class ProjectConfig:
     "A whole project: data, model, training and losses."
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-    losses: LossesConfig = field(default_factory=LossesConfig)
+    data: DataConfig = field(default_factory=DataConfig)             # the `data` section
+    model: ModelConfig = field(default_factory=ModelConfig)          # the `model` section
+    training: TrainingConfig = field(default_factory=TrainingConfig) # the `training` section
+    losses: LossesConfig = field(default_factory=LossesConfig)       # the `losses` section
     source: str|None = None                      # the YAML file this came from (set by `load_config`)
 
-# %% ../nbs/01_config.ipynb #17b9b3b3
+# %% ../nbs/01_config.ipynb #12d93372
 class ConfigError(DataFileError):
     "Invalid project configuration; names the file and the dotted key at fault."
 
 def _type_name(tp) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
+# %% ../nbs/01_config.ipynb #238b7666
 def _convert(value, tp, key: str, src):
     "Convert a YAML value to the type hint `tp`, or raise `ConfigError` at `key`."
     origin, args = typing.get_origin(tp), typing.get_args(tp)
@@ -159,7 +165,12 @@ def _convert(value, tp, key: str, src):
         return value
     raise TypeError(f"unsupported config type {tp} at {key}")
 
-def from_dict(cls, d: dict|None, src="config", prefix: str=""):
+# %% ../nbs/01_config.ipynb #1c60e656
+def from_dict(cls,                       # a config dataclass (`ProjectConfig`, a section, ...)
+              d: dict|None,              # its YAML mapping (None: all defaults)
+              src="config",              # the file named in errors
+              prefix: str="",            # dotted key of `d` in the file, for errors
+             ):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys and wrong types."
     if d is None: d = {}
     if isinstance(d, cls): return d
@@ -175,14 +186,16 @@ def from_dict(cls, d: dict|None, src="config", prefix: str=""):
         kw[k] = _convert(v, hints[k], key, src)
     return cls(**kw)
 
-def to_dict(cfg) -> dict:
+def to_dict(cfg, # a config dataclass
+           ) -> dict:
     "Plain nested dict of a config dataclass (for YAML)."
     return dataclasses.asdict(cfg)
 
-# %% ../nbs/01_config.ipynb #8617bc6e
+# %% ../nbs/01_config.ipynb #f0c272ad
 BACKBONE_STRIDE = 32  # torchvision CNN backbones reduce the input 32x
 
-def validate_config(cfg: ProjectConfig):
+def validate_config(cfg: ProjectConfig, # a config built by `from_dict`
+                   ):
     "Raise `ConfigError` for values that are impossible together."
     src, d, m, t, l = cfg.source or "config", cfg.data, cfg.model, cfg.training, cfg.losses
     def fail(key, msg): raise ConfigError(src, msg, key=key)
@@ -224,8 +237,9 @@ def validate_config(cfg: ProjectConfig):
     if len(t.augmentation.scale) != 2 or not 0 < lo <= hi: fail("training.augmentation.scale", f"must be [min, max] with 0 < min <= max, got {t.augmentation.scale}")
     if l.clip_length < 2: fail("losses.clip_length", f"must be >= 2, got {l.clip_length}")
 
-# %% ../nbs/01_config.ipynb #52e3b08b
-def parse_override(s: str) -> tuple[list[str], Any]:
+# %% ../nbs/01_config.ipynb #01e2957a
+def parse_override(s: str, # `section.key=value`, the value in YAML (`losses.unsupervised=[temporal]`)
+                  ) -> tuple[list[str], Any]: # key path, value
     "Split `section.key=value` (value parsed as YAML) into a key path and a value."
     if "=" not in s: raise ValueError(f"override {s!r} is not of the form section.key=value")
     k, v = s.split("=", 1)
@@ -255,38 +269,29 @@ def load_config(path: str|Path,                 # YAML project file
     if check_data: check_project_data(cfg)
     return cfg
 
-def data_path(cfg: ProjectConfig, rel: str|Path|None=None) -> Path:
+# %% ../nbs/01_config.ipynb #c3496689
+def data_path(cfg: ProjectConfig,         # a loaded config (its `source` locates the project)
+              rel: str|Path|None=None,    # a path inside `data_dir` (None: the folder itself)
+             ) -> Path:
     "Absolute `data_dir` (or a path inside it), resolved against the config file's folder."
     base = Path(cfg.source).parent if cfg.source else Path.cwd()
     root = (base/cfg.data.data_dir).resolve()
     return root if rel is None else root/rel
 
-def csv_files(cfg: ProjectConfig) -> list[Path]:
+def csv_files(cfg: ProjectConfig, # a loaded config
+             ) -> list[Path]:
     "Absolute paths of the labels CSV(s)."
     fs = cfg.data.csv_file if isinstance(cfg.data.csv_file, list) else [cfg.data.csv_file]
     return [data_path(cfg, f) for f in fs]
 
-def keypoint_spec(cfg: ProjectConfig) -> KeypointSpec:
-    "The project's `KeypointSpec` (keypoint names must be known)."
-    d = cfg.data
-    if d.keypoint_names is None: raise ConfigError(cfg.source or "config", "keypoint names unknown; load with check_data=True or list them", key="data.keypoint_names")
-    return KeypointSpec(d.keypoint_names, d.view_links, d.camera_names if d.view_links is not None else None)
-
-def n_cameras(cfg: ProjectConfig) -> int:
+def n_cameras(cfg: ProjectConfig, # a loaded config
+             ) -> int:
     "Number of separate cameras: one labels CSV each (1 for single-camera and mirrored projects)."
     return len(csv_files(cfg))
 
-def unsupervised_spec(cfg: ProjectConfig) -> tuple[KeypointSpec, list[int]|None]:
-    "Keypoints as the unsupervised losses see them, and the Pose PCA keypoints among them."
-    spec = keypoint_spec(cfg)
-    V, pca = n_cameras(cfg), cfg.data.pca_keypoints
-    if V == 1: return spec, pca
-    K, cams = spec.n_keypoints, cfg.data.camera_names   # cameras side by side: (V*K) keypoints, camera by camera
-    names = [f"{n}_{c}" for c in cams for n in spec.names]
-    return (KeypointSpec(names, [[c*K + k for k in range(K)] for c in range(V)], list(cams)),
-            None if pca is None else [c*K + k for c in range(V) for k in pca])
-
-def check_project_data(cfg: ProjectConfig):
+# %% ../nbs/01_config.ipynb #f2eaed85
+def check_project_data(cfg: ProjectConfig, # a loaded config; `data.keypoint_names` is filled in if absent
+                      ):
     "Data folder and labels CSV(s) exist; keypoint names agree with the CSV (filled in if absent)."
     src = cfg.source or "config"
     root = data_path(cfg)
@@ -299,14 +304,38 @@ def check_project_data(cfg: ProjectConfig):
             raise ConfigError(src, f"keypoint names {cfg.data.keypoint_names} differ from those in {f}: {names}", key="data.keypoint_names")
     validate_config(cfg)
 
-def resolved_dict(cfg: ProjectConfig) -> dict:
+# %% ../nbs/01_config.ipynb #370aaa05
+def keypoint_spec(cfg: ProjectConfig, # a loaded config
+                 ) -> KeypointSpec:
+    "The project's `KeypointSpec` (keypoint names must be known)."
+    d = cfg.data
+    if d.keypoint_names is None: raise ConfigError(cfg.source or "config", "keypoint names unknown; load with check_data=True or list them", key="data.keypoint_names")
+    return KeypointSpec(d.keypoint_names, d.view_links, d.camera_names if d.view_links is not None else None)
+
+def unsupervised_spec(cfg: ProjectConfig, # a loaded config
+                     ) -> tuple[KeypointSpec, list[int]|None]: # spec, Pose PCA keypoint indices in it
+    "Keypoints as the unsupervised losses see them, and the Pose PCA keypoints among them."
+    spec = keypoint_spec(cfg)
+    V, pca = n_cameras(cfg), cfg.data.pca_keypoints
+    if V == 1: return spec, pca
+    K, cams = spec.n_keypoints, cfg.data.camera_names   # cameras side by side: (V*K) keypoints, camera by camera
+    names = [f"{n}_{c}" for c in cams for n in spec.names]
+    return (KeypointSpec(names, [[c*K + k for k in range(K)] for c in range(V)], list(cams)),
+            None if pca is None else [c*K + k for c in range(V) for k in pca])
+
+# %% ../nbs/01_config.ipynb #34fcfbdd
+def resolved_dict(cfg: ProjectConfig, # a loaded config
+                 ) -> dict:
     "Plain dict of `cfg` with `data_dir` made absolute (and no `source`), valid from any folder."
     d = to_dict(cfg)
     d.pop("source")
     if cfg.source: d["data"]["data_dir"] = str(data_path(cfg))
     return d
 
-def save_config(cfg: ProjectConfig, path: str|Path, overwrite: bool=False) -> Path:
+def save_config(cfg: ProjectConfig,      # the config to write
+                path: str|Path,          # destination YAML file
+                overwrite: bool=False,   # replace an existing file?
+               ) -> Path:
     "Write `cfg` as YAML (atomically); `data_dir` is made absolute so the copy works from anywhere."
     d = resolved_dict(cfg)
     return atomic_write(path, lambda t: t.write_text(yaml.safe_dump(d, sort_keys=False)), overwrite=overwrite)

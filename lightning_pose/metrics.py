@@ -53,10 +53,10 @@ def auroc(scores: np.ndarray,   # any shape; higher = more suspicious (negate co
     r = rankdata(s)
     return float((r[y].sum() - n_pos*(n_pos + 1)/2) / (n_pos*n_neg))
 
-# %% ../nbs/12_metrics.ipynb #60082dab
+# %% ../nbs/12_metrics.ipynb #6c8238a9
 def error_by_difficulty(error: np.ndarray,       # (...,) pixel errors
                         difficulty: np.ndarray,  # same shape, e.g. ensemble std
-                        percentiles=(0, 50, 75, 90, 95),
+                        percentiles=(0, 50, 75, 90, 95), # difficulty percentiles (0-100) to report from
                        ) -> dict[float, tuple[float, int]]: # percentile -> (mean error above it, count)
     "Mean error of the keypoints whose difficulty is above each percentile."
     e, d = np.ravel(error).astype(float), np.ravel(difficulty).astype(float)
@@ -67,9 +67,13 @@ def error_by_difficulty(error: np.ndarray,       # (...,) pixel errors
         out[p] = (float(e[sel].mean()) if sel.any() else np.nan, int(sel.sum()))
     return out
 
-# %% ../nbs/12_metrics.ipynb #38afe40b
+# %% ../nbs/12_metrics.ipynb #54200723
 def plot_traces(series: dict[str, np.ndarray],  # label -> (n_frames,) or (n_frames, 2) values
-                title: str="", ylabel: str="px", flags: np.ndarray|None=None, ax=None):
+                title: str="",                  # above the first panel
+                ylabel: str="px",               # unit of the values
+                flags: np.ndarray|None=None,    # (n_frames,) bool: frames to shade red
+                ax=None,                        # axes to draw into (one per panel); None: a new figure
+               ):
     "Overlay time series (x and y as two panels when 2D); shade flagged frames."
     import matplotlib.pyplot as plt
     first = np.asarray(next(iter(series.values())))
