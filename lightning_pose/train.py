@@ -58,7 +58,8 @@ def build_unsupervised(cfg: ProjectConfig,     # project configuration (`losses`
                       ) -> tuple[LossFactory|None, object]: # loss factory, clip loader (iterable of clip dicts)
     "Loss factory (PCA fitted on the training labels) and the unlabeled clip loader, or (None, None)."
     if not cfg.losses.unsupervised: return None, None
-    from lightning_pose.video import CameraClips, ClipAugment, UnlabeledClips, camera_sessions
+    from lightning_pose.augment import ClipAugment
+    from lightning_pose.video import CameraClips, UnlabeledClips, camera_sessions
     dm.setup()
     a = cfg.training.augmentation
     aug = ClipAugment(rotation=a.rotation, scale=tuple(a.scale), translation=a.translate,
