@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import pickle
 import time
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from tqdm.auto import tqdm
 
 from .config import ProjectConfig
 from .heatmaps import rescale_keypoints
-from .io import atomic_write, pose_array, pose_df, read_pose_csv, write_pose_csv
-from .train import PoseModule
+from .io import DataFileError, atomic_write, check_new_outputs, pose_array, pose_df, read_pose_csv, write_pose_csv
+from .train import PoseModule, model_dir_state, video_predictions
 from .video import PredictionSequences
 from .videoio import iter_frames, video_info, write_video
 
@@ -25,28 +26,32 @@ __all__ = ['HELP', 'load_model', 'predict_batch', 'predict_video', 'draw_keypoin
            'run']
 
 # %% ../nbs/11_predict.ipynb #e52a21c9
-def load_model(model_dir: str|Path,   # directory written by `train`
+def load_model(model_dir: str|Path,   # directory written by `train` (or a .ckpt file)
                device: str="auto",    # "cpu", "cuda" or "auto"
+               allow_incomplete: bool=False, # use the best checkpoint of a run that did not finish
               ) -> PoseModule:
-    "The best checkpoint of a model directory, in eval mode."
+    "The best checkpoint of a model directory, in eval mode; an unfinished run's directory is refused unless allowed."
     d = Path(model_dir)
     ckpt = d/"best.ckpt" if d.is_dir() else d
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
+    if d.is_dir() and model_dir_state(d) != "complete" and not allow_incomplete:
+        raise ValueError(f"{d} holds a training run that did not finish (no summary.json): resume it with `litpose train "
+                         f"{d/'config.yaml'} --output {d} --resume`, or pass --allow-incomplete (allow_incomplete=True) to "
+                         "predict with its best checkpoint so far")
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    module = PoseModule.load_from_checkpoint(ckpt, map_location=dev, weights_only=False).eval()
+    try: module = PoseModule.load_from_checkpoint(ckpt, map_location=dev, weights_only=False, pretrained=False).eval()
+    except (EOFError, RuntimeError, pickle.UnpicklingError, KeyError) as e:
+        raise DataFileError(ckpt, f"not a readable checkpoint ({type(e).__name__}: {e}); the file is truncated or is not "
+                            "one `litpose train` wrote: copy it again, or retrain") from None
     return module.to(memory_format=torch.channels_last)      # ~20% faster convolutions on CPU (oneDNN), same results
 
 # %% ../nbs/11_predict.ipynb #0fad7b3f
-@torch.inference_mode()
 def predict_batch(module: PoseModule,     # a loaded model (`load_model`)
-                  frames: torch.Tensor,   # (n + 2J, 3, h, w) normalised frames, J = context frames for the TCN
+                  frames: torch.Tensor,   # (n + 2J, 3, h, w) normalised network-input frames, J = context frames for the TCN
                   orig_hw: tuple[int, int], # (H, W) of the video: keypoints are returned in its pixels
                  ) -> tuple[np.ndarray, np.ndarray]: # (n, K, 2) keypoints in original pixels, (n, K) confidence
-    "Keypoints of the frames of one batch (the TCN predicts the middle n)."
-    frames = frames.to(module.device, memory_format=torch.channels_last)
-    pred = module.decode(module.net.forward_clip(frames) if module.is_context else module(frames))
-    xy = rescale_keypoints(pred["keypoints"], module.image_hw, orig_hw)
-    return xy.float().cpu().numpy(), pred["confidence"].float().cpu().numpy()
+    "Keypoints of the frames of one batch, already resized and normalised (the TCN predicts the middle n)."
+    return module.predict_frames(frames, orig_hw)
 
 def predict_video(model: str|Path|PoseModule,  # model directory or loaded module
                   video: str|Path,             # any video PyAV (or DALI) decodes
@@ -62,16 +67,8 @@ def predict_video(model: str|Path|PoseModule,  # model directory or loaded modul
         if isinstance(model, PoseModule): raise ValueError("output_csv is needed when a module (not a model directory) is given")
         output_csv = Path(model)/"video_preds"/f"{Path(video).stem}.csv"
     output_csv = Path(output_csv)
-    if output_csv.exists() and not overwrite: raise FileExistsError(f"{output_csv} exists; pass overwrite=True to replace it")
-    J = module.cfg.model.context_frames if module.is_context else 0
-    seqs = PredictionSequences(video, batch_size, context=J, resize_hw=module.image_hw, backend=backend, device=module.device)
-    n = seqs.info.n_frames
-    K = module.hparams.n_keypoints
-    xy, conf = np.full((n, K, 2), np.nan, np.float32), np.full((n, K), np.nan, np.float32)
-    for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
-        idx = b["frame_idx"].numpy()
-        xy[idx], conf[idx] = predict_batch(module, b["frames"], tuple(b["orig_hw"]))
-    if np.isnan(xy).all(-1).all(-1).any(): raise RuntimeError(f"{video}: some frames were not predicted")
+    check_new_outputs([(video, output_csv)], overwrite)
+    xy, conf = video_predictions(module, video, batch_size, backend, progress)
     return write_pose_csv(pose_df(xy, module.cfg.data.keypoint_names, likelihood=conf), output_csv, overwrite=overwrite)
 
 # %% ../nbs/11_predict.ipynb #89e002ce
