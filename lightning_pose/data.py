@@ -25,9 +25,10 @@ from .io import DataFileError, check_image_paths, pose_array, read_pose_csv
 from .videoio import read_video_frames
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'VIDEO_EXTS', 'split_indices', 'resize_matrix', 'normalize', 'denormalize',
-           'frame_number', 'context_frames_of', 'neighbour_path', 'context_paths', 'image_size', 'check_size',
-           'read_image', 'LabeledFrames', 'check_same_rows', 'CameraFrames', 'LabeledDataModule', 'EpochSampler']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'VIDEO_EXTS', 'IMAGE_EXTS', 'split_indices', 'resize_matrix', 'normalize',
+           'denormalize', 'frame_number', 'context_frames_of', 'neighbour_path', 'context_paths', 'image_size',
+           'check_size', 'read_image', 'resize_image', 'LabeledFrames', 'check_same_rows', 'CameraFrames',
+           'LabeledDataModule', 'EpochSampler']
 
 # %% ../nbs/05_data.ipynb #5e1e30e7
 def split_indices(n: int,                # number of labeled frames
@@ -140,6 +141,13 @@ def read_image(path: str|Path,                          # an image file (grey, R
     return torch.from_numpy(arr.copy()).permute(2, 0, 1)
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+def resize_image(img: Tensor,            # (3, H, W) uint8
+                 hw: tuple[int, int],    # (h, w) network input size
+                ) -> Tensor:             # (3, h, w) uint8
+    "An image resized to the network input (antialiased), as every labeled frame and image to predict is."
+    return img if tuple(img.shape[-2:]) == tuple(hw) else TF.resize(img, list(hw), antialias=True)
 
 # %% ../nbs/05_data.ipynb #b693f99c
 class LabeledFrames(Dataset):
@@ -209,7 +217,7 @@ def _video_context(self: LabeledFrames) -> dict:
         for t, arr in read_video_frames(v, ts).items():
             check_size(v, arr.shape[:2], self.orig_hw)
             img = torch.from_numpy(arr).permute(2, 0, 1)
-            out[(v, t)] = TF.resize(img, list(self.hw), antialias=True) if tuple(img.shape[-2:]) != self.hw else img
+            out[(v, t)] = resize_image(img, self.hw)
     return out
 
 # %% ../nbs/05_data.ipynb #c831ef8a
@@ -243,7 +251,7 @@ def frame(self: LabeledFrames,
     if isinstance(path, tuple): return self.video_frames[path]
     if self.cache is not None and path in self.cache: return self.cache[path]
     img = read_image(path, self.orig_hw)
-    if tuple(img.shape[-2:]) != self.hw: img = TF.resize(img, list(self.hw), antialias=True)
+    img = resize_image(img, self.hw)
     if self.cache is not None: self.cache[path] = img
     return img
 

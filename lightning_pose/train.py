@@ -35,10 +35,11 @@ from .video import PredictionSequences
 
 # %% auto #0
 __all__ = ['HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data', 'PoseModule', 'running_batchnorm',
-           'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos', 'model_dir_state', 'check_output',
-           'new_model_dir', 'accelerator_of', 'quiet_lightning', 'training_callbacks', 'build_trainer',
-           'TrainingInterrupted', 'fit_model', 'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos',
-           'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
+           'predict_dataset', 'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos',
+           'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of', 'quiet_lightning',
+           'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best', 'score_labeled',
+           'write_summary', 'predict_listed_videos', 'check_same_config', 'removed_on_failure', 'train',
+           'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
 def build_network(cfg: ProjectConfig,   # project configuration (`model` and `data` sections)
@@ -288,15 +289,30 @@ def on_train_epoch_start(self: PoseModule):
 
 # %% ../nbs/10_train.ipynb #6e3e9d7d
 @torch.no_grad()
+def predict_dataset(module: PoseModule,     # a trained (or loaded) module
+                    ds: LabeledFrames,      # labeled frames, not augmented
+                    batch_size: int=32,     # frames per batch
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]: # predictions (pose table), per-keypoint pixel errors (NaN: unlabeled)
+    "Predictions and pixel errors (original pixels) of every frame of a dataset, in its order, indexed by image path."
+    module.eval()
+    xys, confs, errs, rows = [], [], [], []
+    for b in torch.utils.data.DataLoader(ds, batch_size=batch_size):
+        b = {k: v.to(module.device) if isinstance(v, Tensor) else v for k, v in b.items()}
+        pred = module.decode(module(b["images"]))
+        xy = invert_keypoints(pred["keypoints"], b["transform"].to(pred["keypoints"]))
+        xys.append(xy.cpu()); confs.append(pred["confidence"].cpu()); errs.append((xy - b["keypoints_orig"]).norm(dim=-1).cpu())
+        rows += list(b["name"])
+    xy, conf, err = (torch.cat(a).numpy() for a in (xys, confs, errs))
+    names = module.cfg.data.keypoint_names
+    return pose_df(xy, names, index=rows, likelihood=conf), pd.DataFrame(err, index=pd.Index(rows, name="image"), columns=names)
+
 def predict_labeled(module: PoseModule,         # a trained (or loaded) module
                     dm: LabeledDataModule,      # the labeled data and its splits
                     camera: int=0,              # which camera's labels (separate cameras), as in `data.csv_file`
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Predictions (pose table) and per-keypoint pixel errors (with a `set` column) for every labeled frame."
-    module.eval()
+    "Predictions (pose table) and per-keypoint pixel errors (with a `set` column) for every labeled frame, in CSV order."
     dm.setup()
-    names = module.cfg.data.keypoint_names
-    rows, xys, confs, errs, sets, idxs = [], [], [], [], [], []
+    parts = []
     for split, sets_ in dm.camera_sets.items():
         ds = sets_[camera]
         if len(ds) == 0: continue
@@ -304,21 +320,11 @@ def predict_labeled(module: PoseModule,         # a trained (or loaded) module
             plain = LabeledFrames(ds.cfg, ds.indices, augment=False, context_frames=ds.J, csv_index=camera)
             plain.cache = ds.cache
         else: plain = ds
-        loader = torch.utils.data.DataLoader(plain, batch_size=module.cfg.training.val_batch_size)
-        for b in loader:
-            b = {k: v.to(module.device) if isinstance(v, Tensor) else v for k, v in b.items()}
-            pred = module.decode(module(b["images"]))
-            xy, conf = invert_keypoints(pred["keypoints"], b["transform"].to(pred["keypoints"])), pred["confidence"]
-            xys.append(xy.cpu()); confs.append(conf.cpu())
-            errs.append((xy - b["keypoints_orig"]).norm(dim=-1).cpu())
-            rows += list(b["name"]); sets += [split] * len(b["name"]); idxs += b["index"].tolist()
-    order = np.argsort(idxs)                                                      # CSV order
-    xy, conf, err = (torch.cat(a).numpy()[order] for a in (xys, confs, errs))
-    rows, sets = [rows[i] for i in order], [sets[i] for i in order]
-    preds = pose_df(xy, names, index=rows, likelihood=conf)
-    errors = pd.DataFrame(err, index=pd.Index(rows, name="image"), columns=names)
-    errors.insert(0, "set", sets)
-    return preds, errors
+        preds, errors = predict_dataset(module, plain, module.cfg.training.val_batch_size)
+        errors.insert(0, "set", split)
+        parts.append((ds.indices, preds, errors))
+    order = np.argsort(np.concatenate([i for i, _, _ in parts]), kind="stable")      # CSV order
+    return pd.concat([p for _, p, _ in parts]).iloc[order], pd.concat([e for _, _, e in parts]).iloc[order]
 
 # %% ../nbs/10_train.ipynb #b4829b8d
 def split_errors(errs: list[pd.DataFrame], # per-keypoint pixel errors with a `set` column, one table per camera
@@ -333,7 +339,7 @@ def split_errors(errs: list[pd.DataFrame], # per-keypoint pixel errors with a `s
 # %% ../nbs/10_train.ipynb #35064f61
 @patch
 @torch.inference_mode()
-def predict_frames(self: PoseModule,
+def predict_resized(self: PoseModule,
                    frames: Tensor,            # (n + 2J, 3, h, w) normalised network-input frames, J = context frames for the TCN
                    orig_hw: tuple[int, int],  # (H, W) of the original frames: keypoints are returned in their pixels
                   ) -> tuple[np.ndarray, np.ndarray]: # (n, K, 2) keypoints, (n, K) confidence
@@ -357,7 +363,7 @@ def video_predictions(module: PoseModule,    # a trained module, in eval mode
     xy, conf = np.full((n, K, 2), np.nan, np.float32), np.full((n, K), np.nan, np.float32)
     for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
         idx = b["frame_idx"].numpy()
-        xy[idx], conf[idx] = module.predict_frames(b["frames"], tuple(b["orig_hw"]))
+        xy[idx], conf[idx] = module.predict_resized(b["frames"], tuple(b["orig_hw"]))
     if np.isnan(xy).all(-1).all(-1).any(): raise RuntimeError(f"{video}: some frames were not predicted")
     return xy, conf
 
