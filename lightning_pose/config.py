@@ -107,8 +107,8 @@ class LossesConfig:
     "Unsupervised losses for semi-supervised training (empty = supervised only)."
     unsupervised: list[str] = field(default_factory=list) # e.g. [temporal, pca_multiview, pca_singleview]
     settings: dict[str, LossConfig] = field(default_factory=dict) # per-loss settings by name
-    warmup_epochs: int|None = None               # supervised only for these epochs (None: 20% of training.min_epochs)
-    ramp_epochs: int|None = None                 # then the weights ramp linearly from 0 to full over these epochs (None: 20% of min_epochs)
+    warmup_epochs: int|None = None               # supervised only for these epochs (None: 20% of training.max_epochs)
+    ramp_epochs: int|None = None                 # then the weights ramp linearly from 0 to full over these epochs (None: 20% of max_epochs)
     clip_length: int = 32                        # T: unlabeled frames per training step
     video_backend: Literal["auto", "dali", "cpu"] = "auto" # video reader for the clips: DALI (GPU), PyAV (CPU), or DALI when available
     batchnorm: Literal["batch", "running"] = "running" # BatchNorm on unlabeled clips: the running statistics (left untouched), or the clip's
@@ -116,8 +116,8 @@ class LossesConfig:
 # %% ../nbs/01_config.ipynb #2aa3e146
 def loss_schedule(cfg: ProjectConfig, # a config
                  ) -> tuple[int, int]: # warm-up epochs, ramp epochs
-    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.min_epochs` each."
-    l, E = cfg.losses, cfg.training.min_epochs
+    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.max_epochs` each."
+    l, E = cfg.losses, cfg.training.max_epochs
     return (l.warmup_epochs if l.warmup_epochs is not None else round(0.2 * E), l.ramp_epochs if l.ramp_epochs is not None else round(0.2 * E))
 
 # %% ../nbs/01_config.ipynb #992d14ac

@@ -39,8 +39,8 @@ __all__ = ['log', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervis
            'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset', 'predict_labeled', 'split_errors',
            'video_predictions', 'listed_videos', 'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of',
            'quiet_lightning', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best',
-           'score_labeled', 'write_summary', 'predict_listed_videos', 'check_same_config', 'removed_on_failure',
-           'train', 'add_arguments', 'run']
+           'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch', 'check_best_epoch',
+           'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
 def build_network(cfg: ProjectConfig,   # project configuration (`model` and `data` sections)
@@ -383,7 +383,7 @@ def split_errors(errs: list[pd.DataFrame], # per-keypoint pixel errors with a `s
     out = {}
     for s in dict.fromkeys(errs[0]["set"]):
         e = np.concatenate([x.loc[x["set"] == s].drop(columns="set").to_numpy().ravel() for x in errs])
-        out[s] = round(float(np.nanmean(e)), 3)
+        out[s] = round(float(np.nanmean(e)), 3) if np.isfinite(e).any() else float("nan")   # no labeled keypoint: NaN
     return out
 
 # %% ../nbs/10_train.ipynb #35064f61
@@ -586,7 +586,7 @@ def write_summary(model_dir: Path,                           # the model directo
                  ) -> dict:                                  # what `summary.json` holds
     "Write `summary.json`: epochs, fitting time, best checkpoint, pixel error per split (and per camera)."
     def finite(d): return {k: (v if math.isfinite(v) else None) for k, v in d.items()}
-    summary = dict(epochs=epochs, fit_seconds=round(fit_seconds, 2), best_checkpoint=best.name,
+    summary = dict(epochs=epochs, fit_seconds=round(fit_seconds, 2), best_checkpoint=best.name, best_epoch=checkpoint_epoch(best),
                    pixel_error=finite(split_errors(list(by_camera.values()))))
     if len(by_camera) > 1: summary["pixel_error_by_camera"] = {c: finite(split_errors([e])) for c, e in by_camera.items()}
     atomic_write(model_dir/"summary.json", lambda p: p.write_text(json.dumps(summary, indent=2, allow_nan=False)), overwrite=True)
@@ -603,6 +603,23 @@ def predict_listed_videos(module: PoseModule,  # the loaded best module
         xy, conf = video_predictions(module, v, module.cfg.training.val_batch_size, module.cfg.losses.video_backend, progress)
         out.append(write_pose_csv(pose_df(xy, module.cfg.data.keypoint_names, likelihood=conf), model_dir/"video_preds"/f"{v.stem}.csv", overwrite=True))
     return out
+
+# %% ../nbs/10_train.ipynb #82057f32
+def checkpoint_epoch(ckpt: Path, # a Lightning checkpoint
+                    ) -> int:    # epochs finished when it was saved
+    "The epoch a checkpoint was saved at."
+    return int(torch.load(ckpt, map_location="cpu", weights_only=False, mmap=True)["epoch"]) + 1
+
+def check_best_epoch(cfg: ProjectConfig, # project configuration
+                     best_epoch: int,    # epochs finished at the chosen checkpoint
+                    ):
+    "Warn when, with unsupervised losses, the best checkpoint comes before they reach full weight."
+    if not cfg.losses.unsupervised: return
+    full = sum(loss_schedule(cfg))
+    if best_epoch <= full:
+        warnings.warn(f"the best checkpoint is from epoch {best_epoch}, before the unsupervised losses reached full weight (epoch "
+                      f"{full}): they made the validation loss worse, so this model is in effect a supervised one; lower "
+                      "losses.settings.<name>.weight or lengthen the ramp")
 
 # %% ../nbs/10_train.ipynb #795b75a9
 def _flat(d: dict, prefix: str="") -> dict:
@@ -656,6 +673,7 @@ def train(cfg: ProjectConfig,              # loaded project configuration (`load
         if not resume: save_config(cfg, model_dir/"config.yaml")
         fit_s = fit_model(trainer, module, dm, model_dir/"last.ckpt" if resume else None)
     module, best = load_best(trainer, ckpt, model_dir, device)
+    check_best_epoch(cfg, checkpoint_epoch(best))
     by_camera = score_labeled(module, dm, cfg, model_dir)
     predict_listed_videos(module, videos, model_dir, progress)
     (model_dir/"last.ckpt").unlink(missing_ok=True)
