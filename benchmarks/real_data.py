@@ -17,7 +17,9 @@ held-out frames and labeled keypoints (mean, median); paired difference +- its s
 
 Arms (`ARMS`, or `--define NAME='{json}'`): `losses` (unsupervised loss names), `weight` (every loss), `weights`
 ({loss: weight}), `unit`, `warmup` / `ramp` (fractions of E), `temporal_eps` (original pixels), `prob_threshold`,
-`clip` (frames per unlabeled clip), `batchnorm`, `overrides` (extra `section.key=value`). Units, prototyped here by
+`clip` (frames per unlabeled clip), `batchnorm`, `joint` (with batchnorm "batch": labeled batch and clip in one
+forward pass, BatchNorm statistics over both, as the paper's B + T batch), `bn_nostats` (with batchnorm "batch": the
+clip is normalised by its own statistics but the running statistics are not updated by it), `overrides` (extra `section.key=value`). Units, prototyped here by
 monkeypatching (the library is not changed):
 - `current`: the library's (penalty in network-input pixels: original pixels / `pixel_scale`, times the weight);
 - `hm`: penalty in heat-map pixels times c(sigma) = (1 - exp(-1 / 4 sigma^2)) / (2 pi sigma^2), the MSE heat-map
@@ -25,7 +27,12 @@ monkeypatching (the library is not changed):
   heat-map pixel of constraint violation costs what a heat-map pixel of label error does;
 - `pseudo`: the MSE heat-map loss a keypoint displaced by the penalty would have,
   (1 - exp(-d^2 / 4 sigma^2)) / (2 pi sigma^2) with d in heat-map pixels (the constraint as a pseudo-label;
-  quadratic near 0, saturating at 1 / (2 pi sigma^2)).
+  quadratic near 0, saturating at 1 / (2 pi sigma^2));
+- `target`: each constraint as a pseudo-label: for every violating keypoint-frame, the heat-map MSE between the
+  predicted heat map and a Gaussian label at the nearest point within the tolerance (PCA: moved along the residual by
+  the hinge; temporal: both frames of a pair moved towards each other by half the hinge), averaged over all
+  keypoint-frames (0 where satisfied); gradients reach the heat maps as the supervised loss's do (no soft argmax).
+  Weight 1: a violating unlabeled keypoint counts as much as a labeled one.
 Per epoch, the log shows the supervised loss and each weighted unsupervised term (their ratio is what matters).
 """
 from __future__ import annotations
@@ -40,13 +47,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import lightning_pose.video as lpvideo
-from lightning_pose.augment import invert_keypoints
+from lightning_pose.augment import invert_keypoints, transform_keypoints
 from lightning_pose.config import load_config
 from lightning_pose.data import LabeledFrames
 from lightning_pose.demo import demo_overrides
-from lightning_pose.heatmaps import rescale_keypoints
+from lightning_pose.heatmaps import label_heatmaps, rescale_keypoints, spatial_softmax, visible_mask
 from lightning_pose.io import read_pose_csv
-from lightning_pose.losses import UnsupervisedLoss
+from lightning_pose.losses import UnsupervisedLoss, heatmap_loss
 from lightning_pose.predict import load_model
 from lightning_pose.train import PoseModule, running_batchnorm, train
 
@@ -82,17 +89,71 @@ def to_units(pen: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown unit {u!r}")
 
 def loss_forward(self, keypoints, confidence=None):
-    pen = to_units(self.penalties(keypoints, confidence))
+    raw = self.penalties(keypoints, confidence)
+    PATCH[f"px_{self.name}"] = float(raw.detach().mean()) if raw.numel() else 0.
+    pen = to_units(raw)
     return pen.mean() if pen.numel() else pen.sum()
+
+def pseudo_deltas(loss, y: torch.Tensor, conf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "Per keypoint-frame move (T, K, 2) that brings a violating prediction to its constraint's tolerance, and the mask."
+    T, K, _ = y.shape
+    delta, mask = torch.zeros_like(y), torch.zeros(T, K, dtype=torch.bool)
+    ex = loss.penalties(y, conf).to(y.dtype)
+    if loss.name == "temporal":
+        v = y[1:] - y[:-1]
+        u = v / v.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+        delta[1:] -= u * ex[..., None] / 2; delta[:-1] += u * ex[..., None] / 2
+        mask[1:] |= ex > 0; mask[:-1] |= ex > 0
+    else:
+        pca = loss.pca
+        r = pca.residuals(y).transpose(-2, -3).reshape(T, -1, 2)          # (T, M*G, 2) in `pca.keypoints` order
+        f = ex / r.norm(dim=-1).clamp_min(1e-9)
+        kps = pca.keypoints
+        delta[:, kps] = -r * f[..., None]; mask[:, kps] = ex > 0
+    return delta, mask
+
+def target_loss(self, clip):
+    "Unsupervised losses as pseudo-labels: heat-map MSE to a Gaussian at the nearest point within each constraint's tolerance."
+    frames, A, hw = clip["frames"].to(self.device), clip["affine"], tuple(int(v) for v in clip["orig_hw"])
+    if frames.ndim != 4: raise NotImplementedError("prototype: one camera (or mirrored views) only")
+    d, m = self.cfg.data, self.cfg.model
+    with running_batchnorm(self.net, self.cfg.losses.batchnorm == "running"):
+        pred = self.decode(self(frames))
+    A = A.to(pred["keypoints"])
+    y = rescale_keypoints(invert_keypoints(pred["keypoints"].detach(), A), self.image_hw, hw)   # original pixels
+    conf = pred["confidence"].detach()
+    total, parts = pred["heatmaps"].new_zeros(()), {}
+    for n, loss in self.loss_factory.losses.items():
+        delta, mask = pseudo_deltas(loss, y, conf)
+        PATCH[f"px_{n}"] = float(loss.penalties(y, conf).mean())
+        tgt = transform_keypoints(rescale_keypoints(y + delta, hw, self.image_hw), A)          # augmented input pixels
+        tgt = torch.where(mask[..., None], tgt, torch.full_like(tgt, float("nan")))
+        hm_t = label_heatmaps(tgt, self.image_hw, d.downsample_factor, m.sigma).to(pred["heatmaps"].dtype)
+        per = ((pred["heatmaps"] - hm_t)**2).sum((-2, -1))
+        cover = len(loss.pca.keypoints) if hasattr(loss, "pca") else y.shape[1]
+        v = (per * mask).sum() / (mask.shape[0] * cover)
+        PATCH[f"last_{n}"] = float(v.detach()); parts[n] = v.detach()
+        total = total + self.loss_factory.weights[n] * v
+    PATCH["pixel_scale"] = self.pixel_scale([hw])
+    return total, parts
 
 def unsupervised_loss(self, clip):
     "As the library's, but penalties converted by `to_units` (the 'current' unit divides by pixel_scale as today)."
+    if PATCH["unit"] == "target": return target_loss(self, clip)
     frames, affine, hws = clip["frames"].to(self.device), clip["affine"], clip["orig_hw"]
     if frames.ndim == 4: frames, affine, hws = frames[None], affine[None], [hws]
     xys, confs = [], []
+    bns = [m for m in self.net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    keep = self.cfg.losses.batchnorm == "batch" and PATCH.get("bn_nostats")   # clip's statistics, running ones untouched
+    moms = [m.momentum for m in bns]
     for x, A, hw in zip(frames, affine, hws):
-        with running_batchnorm(self.net, self.cfg.losses.batchnorm == "running"):
-            pred = self.decode(self.net.forward_clip(x) if self.is_context else self(x))
+        if keep:
+            for m in bns: m.momentum = 0.
+        try:
+            with running_batchnorm(self.net, self.cfg.losses.batchnorm == "running"):
+                pred = self.decode(self.net.forward_clip(x) if self.is_context else self(x))
+        finally:
+            for m, mo in zip(bns, moms): m.momentum = mo
         xy = invert_keypoints(pred["keypoints"], A.to(pred["keypoints"]))
         xys.append(rescale_keypoints(xy, self.image_hw, tuple(int(v) for v in hw)))
         confs.append(pred["confidence"])
@@ -102,19 +163,40 @@ def unsupervised_loss(self, clip):
     total, parts = self.loss_factory(torch.cat(xys, -2), torch.cat(confs, -1))
     return (total / self.pixel_scale(hws) if PATCH["unit"] == "current" else total), parts
 
+def joint_step(self, batch, clip) -> tuple:
+    "Labeled batch and unlabeled clip through the network as one batch (BatchNorm statistics of both): sup, unsup."
+    d, m = self.cfg.data, self.cfg.model
+    kp, B = batch["keypoints"], len(batch["keypoints"])
+    frames = clip["frames"].to(self.device)
+    out = self(torch.cat([batch["images"], frames]))
+    target = label_heatmaps(kp, self.image_hw, d.downsample_factor, m.sigma).to(kp.dtype)
+    sup = heatmap_loss(spatial_softmax(out[:B]), target, visible_mask(kp).to(kp.device), m.heatmap_loss)
+    pred = self.decode(out[B:])
+    xy = invert_keypoints(pred["keypoints"], clip["affine"].to(pred["keypoints"]))
+    hw = tuple(int(v) for v in clip["orig_hw"])
+    PATCH["pixel_scale"] = self.pixel_scale([hw])
+    PATCH["hm_px"] = PATCH["pixel_scale"] * 2 ** d.downsample_factor
+    PATCH["sigma"] = m.sigma
+    total, parts = self.loss_factory(rescale_keypoints(xy, self.image_hw, hw), pred["confidence"])
+    return sup, (total / PATCH["pixel_scale"] if PATCH["unit"] == "current" else total)
+
 def training_step(self, batch, batch_idx):
-    "As the library's, and records the supervised loss and each weighted unsupervised term per step."
-    sup, _ = self.supervised_loss(batch)
-    self.log("train_heatmap_loss", sup, batch_size=len(batch["keypoints"]))
-    loss = sup
-    STATS.setdefault("sup", []).append(float(sup.detach()))
+    "As the library's (or `joint_step`), and records the supervised loss and each weighted unsupervised term per step."
     scale = self.loss_factory.weight_scale(self.current_epoch) if self.loss_factory is not None else 0.
-    if scale > 0 and self.unlabeled is not None:
-        unsup, parts = self.unsupervised_loss(self.next_clip())
+    on = scale > 0 and self.unlabeled is not None
+    if on and self.cfg.losses.batchnorm == "batch" and PATCH.get("joint"): sup, unsup = joint_step(self, batch, self.next_clip())
+    else:
+        sup, _ = self.supervised_loss(batch)
+        if on: unsup, _ = self.unsupervised_loss(self.next_clip())
+    self.log("train_heatmap_loss", sup, batch_size=len(batch["keypoints"]))
+    STATS.setdefault("sup", []).append(float(sup.detach()))
+    loss = sup
+    if on:
         loss = loss + scale * unsup
         div = PATCH["pixel_scale"] if PATCH["unit"] == "current" else 1.
-        for k in self.loss_factory.losses:                  # each weighted term as it enters the loss
+        for k in self.loss_factory.losses:                  # each weighted term as it enters the loss, and its raw px
             STATS.setdefault(k, []).append(scale * self.loss_factory.weights[k] * PATCH[f"last_{k}"] / div)
+            STATS.setdefault(f"{k}_px", []).append(PATCH[f"px_{k}"])
         STATS.setdefault("unsup", []).append(float(scale * unsup.detach()))
     return loss
 
@@ -222,7 +304,7 @@ def heldout_errors(model_dir: Path, heldout_yaml: Path) -> np.ndarray:
     return np.concatenate(errs)
 
 def run_one(name: str, arm: dict, seed: int, args, pool_yaml: Path, heldout_yaml: Path) -> dict:
-    PATCH["unit"] = arm.get("unit", "current")
+    PATCH["unit"], PATCH["joint"], PATCH["bn_nostats"] = arm.get("unit", "current"), arm.get("joint", False), arm.get("bn_nostats", False)
     base = demo_overrides(args.epochs, args.size) + [f"training.batch_size={args.batch}", f"training.seed={seed}",
                                                      "training.train_frac=0.9", "training.val_frac=0.1"]
     ov = base + arm_overrides(arm, args)
