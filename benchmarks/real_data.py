@@ -219,9 +219,12 @@ class EpochLog:
                 e = trainer.current_epoch
                 if e % 5 == 4 or e == 0:
                     m = {k: np.mean(v) for k, v in STATS.items() if v}
+                    m.update({k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")})
                     s = " ".join(f"{k} {v:.3g}" for k, v in m.items())
                     print(f"    epoch {e + 1}: {s}", flush=True)
                 STATS.clear()
+            def on_train_end(self, trainer, module):
+                trainer.save_checkpoint(Path(trainer.checkpoint_callback.dirpath)/"last.ckpt")
         return _CB()
 
 _VIDEO_CACHE: dict = {}
@@ -292,7 +295,7 @@ def arm_overrides(arm: dict, args) -> list[str]:
 
 @torch.no_grad()
 def heldout_errors(model_dir: Path, heldout_yaml: Path) -> np.ndarray:
-    "Per-keypoint pixel errors (n_frames, K) of the best checkpoint on the held-out frames, original pixels, NaN = unlabeled."
+    "Per-keypoint pixel errors (n_frames, K) of a checkpoint (model dir: the best) on the held-out frames, original pixels, NaN = unlabeled."
     module = load_model(model_dir, "cpu")
     ds = LabeledFrames(load_config(heldout_yaml, [f"data.image_resize_height={module.image_hw[0]}",
                                                   f"data.image_resize_width={module.image_hw[1]}"]), augment=False)
@@ -315,9 +318,11 @@ def run_one(name: str, arm: dict, seed: int, args, pool_yaml: Path, heldout_yaml
     wall = time.time() - t0
     err = heldout_errors(md, heldout_yaml)
     e = err[np.isfinite(err)]
+    last = md/"last.ckpt"
+    el = (lambda x: x[np.isfinite(x)])(heldout_errors(last, heldout_yaml)) if last.exists() else e
     summ = json.loads((md/"summary.json").read_text())
     r = dict(arm=name, seed=seed, mean=float(e.mean()), median=float(np.median(e)), p90=float(np.percentile(e, 90)),
-             n=int(e.size), val=summ["pixel_error"].get("val"), wall_s=round(wall, 1), best=summ["best_checkpoint"],
+             n=int(e.size), last_mean=float(el.mean()), last_median=float(np.median(el)), val=summ["pixel_error"].get("val"), wall_s=round(wall, 1), best=summ["best_checkpoint"],
              epochs=args.epochs, size=args.size, batch=args.batch, spec=arm, overrides=ov[len(base):])
     if not args.keep: shutil.rmtree(md)
     return r
@@ -327,24 +332,26 @@ def report(results: list[dict], arms: list[str]|None=None):
     arms = arms or list(dict.fromkeys(r["arm"] for r in results))
     by = {(r["arm"], r["seed"]): r for r in results}
     seeds = sorted({r["seed"] for r in results})
-    print("| arm | settings | per-seed held-out mean px | mean px (avg over seeds) | median px | wall s / run |")
-    print("|---|---|---|---|---|---|")
+    print("| arm | settings | per-seed held-out mean/median px | mean px (avg over seeds) | median px | last ckpt: mean / median px | wall s / run |")
+    print("|---|---|---|---|---|---|---|")
     for a in arms:
         rs = [by[(a, s)] for s in seeds if (a, s) in by]
         if not rs: continue
         per = ", ".join(f"{r['seed']}: {r['mean']:.2f}/{r['median']:.2f}" for r in rs)
         print(f"| {a} | {' '.join(rs[0]['overrides']) or '-'} {json.dumps({k: v for k, v in rs[0]['spec'].items() if k not in ('losses', 'overrides')}) if rs[0]['spec'] else ''} "
-              f"| {per} | {np.mean([r['mean'] for r in rs]):.2f} | {np.mean([r['median'] for r in rs]):.2f} | {np.mean([r['wall_s'] for r in rs]):.0f} |")
+              f"| {per} | {np.mean([r['mean'] for r in rs]):.2f} | {np.mean([r['median'] for r in rs]):.2f} | "
+              f"{np.mean([r.get('last_mean', np.nan) for r in rs]):.2f} / {np.mean([r.get('last_median', np.nan) for r in rs]):.2f} | {np.mean([r['wall_s'] for r in rs]):.0f} |")
     ref = next((a for a in arms if a == "supervised"), arms[0])
     print(f"\npaired difference (arm - {ref}) over seeds, held-out px: mean +- SE | median +- SE | seeds | arm lower on")
     for a in arms:
         if a == ref: continue
         ss = [s for s in seeds if (a, s) in by and (ref, s) in by]
         if not ss: continue
-        for stat in ("mean", "median"):
+        for stat in ("mean", "median", "last_mean", "last_median"):
+            if not all(stat in by[(x, s)] for x in (a, ref) for s in ss): continue
             d = np.array([by[(a, s)][stat] - by[(ref, s)][stat] for s in ss])
             se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-            print(f"  {a:28s} {stat:6s} {d.mean():+.2f} +- {se:.2f} px  (n={len(d)}, lower on {int((d < 0).sum())})")
+            print(f"  {a:28s} {stat:11s} {d.mean():+.2f} +- {se:.2f} px  (n={len(d)}, lower on {int((d < 0).sum())})")
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -392,6 +399,7 @@ def main():
             results.append(r)
             with open(out, "a") as f: f.write(json.dumps(r) + "\n")
             print(f"  -> held-out mean {r['mean']:.2f} px, median {r['median']:.2f}, p90 {r['p90']:.2f}, val {r['val']}, "
+                  f"last checkpoint: mean {r['last_mean']:.2f} median {r['last_median']:.2f}, "
                   f"{r['wall_s']:.0f} s", flush=True)
     print()
     report([r for r in results if r["epochs"] == args.epochs and r["size"] == args.size], args.arms)
