@@ -33,6 +33,8 @@ monkeypatching (the library is not changed):
   the hinge; temporal: both frames of a pair moved towards each other by half the hinge), averaged over all
   keypoint-frames (0 where satisfied); gradients reach the heat maps as the supervised loss's do (no soft argmax).
   Weight 1: a violating unlabeled keypoint counts as much as a labeled one.
+- `library`: no patch at all: the package as it is (its own units and defaults; arm `semi-default` names the losses and
+  nothing else, the issue-13 acceptance run).
 Per epoch, the log shows the supervised loss and each weighted unsupervised term (their ratio is what matters).
 """
 from __future__ import annotations

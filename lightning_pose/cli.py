@@ -20,7 +20,7 @@ COMMANDS = {  # subcommand -> module implementing it
     "convert": "lightning_pose.formats",
     "eks": "lightning_pose.eks.cli",
 }
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError)
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError, ImportError)  # ImportError: an optional package (its message says which)
 
 def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
                  only: str|None=None,               # import only this command's module (None: all)
