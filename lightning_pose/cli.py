@@ -47,7 +47,11 @@ def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:
     "Entry point of the `litpose` command."
     argv = sys.argv[1:] if argv is None else list(argv)
     cmd = _command_of(argv)
-    args = build_parser(only=cmd if cmd in COMMANDS else None).parse_args(argv)
+    p = build_parser(only=cmd if cmd in COMMANDS else None)
+    args, extra = p.parse_known_args(argv)        # `key=value` overrides may also follow options (`--output DIR a.b=1`)
+    if extra:
+        if isinstance(getattr(args, "overrides", None), list) and all("=" in e and not e.startswith("-") for e in extra): args.overrides += extra
+        else: p.parse_args(argv)                   # argparse's own error for anything else
     try: return args._run(args) or 0
     except USER_ERRORS as e:
         if args.debug: raise

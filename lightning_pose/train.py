@@ -482,12 +482,13 @@ def accelerator_of(cfg: ProjectConfig, # project configuration (`training.accele
     return "cpu"
 
 class _NoAdverts(logging.Filter):
-    def filter(self, record): return "Tip:" not in record.getMessage()
+    def filter(self, record): return not any(s in record.getMessage() for s in ("Tip:", "`weights_only` was not set"))
 
 def quiet_lightning():
-    "Drop the product tips Lightning logs when a trainer is built (other messages stay)."
-    log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
-    if not any(isinstance(f, _NoAdverts) for f in log.filters): log.addFilter(_NoAdverts())
+    "Drop the product tips Lightning logs when a trainer is built, and its note on each checkpoint saved (other messages stay)."
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.trainer.connectors.checkpoint_connector"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _NoAdverts) for f in log.filters): log.addFilter(_NoAdverts())
 
 # %% ../nbs/10_train.ipynb #c4458b67
 def training_callbacks(cfg: ProjectConfig, # project configuration (`training` section)
@@ -608,7 +609,9 @@ def predict_listed_videos(module: PoseModule,  # the loaded best module
 def checkpoint_epoch(ckpt: Path, # a Lightning checkpoint
                     ) -> int:    # epochs finished when it was saved
     "The epoch a checkpoint was saved at."
-    return int(torch.load(ckpt, map_location="cpu", weights_only=False, mmap=True)["epoch"]) + 1
+    c = torch.load(ckpt, map_location="cpu", weights_only=False, mmap=True)
+    try: return int(c["loops"]["fit_loop"]["epoch_progress"]["current"]["started"])   # saved at an epoch's end, or after fitting
+    except KeyError: return int(c["epoch"]) + 1
 
 def check_best_epoch(cfg: ProjectConfig, # project configuration
                      best_epoch: int,    # epochs finished at the chosen checkpoint
