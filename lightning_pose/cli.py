@@ -17,9 +17,10 @@ COMMANDS = {  # subcommand -> module implementing it
     "demo": "lightning_pose.demo",
     "train": "lightning_pose.train",
     "predict": "lightning_pose.predict",
+    "convert": "lightning_pose.formats",
     "eks": "lightning_pose.eks.cli",
 }
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError)
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError, ImportError)  # ImportError: an optional package (its message says which)
 
 def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
                  only: str|None=None,               # import only this command's module (None: all)
@@ -46,7 +47,11 @@ def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:
     "Entry point of the `litpose` command."
     argv = sys.argv[1:] if argv is None else list(argv)
     cmd = _command_of(argv)
-    args = build_parser(only=cmd if cmd in COMMANDS else None).parse_args(argv)
+    p = build_parser(only=cmd if cmd in COMMANDS else None)
+    args, extra = p.parse_known_args(argv)        # `key=value` overrides may also follow options (`--output DIR a.b=1`)
+    if extra:
+        if isinstance(getattr(args, "overrides", None), list) and all("=" in e and not e.startswith("-") for e in extra): args.overrides += extra
+        else: p.parse_args(argv)                   # argparse's own error for anything else
     try: return args._run(args) or 0
     except USER_ERRORS as e:
         if args.debug: raise

@@ -16,13 +16,14 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_names, read_pose_csv
+from .formats import read_labels
+from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_names
 
 # %% auto #0
 __all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'DataConfig', 'ModelConfig', 'AugmentationConfig', 'TrainingConfig', 'LossConfig',
-           'LossesConfig', 'ProjectConfig', 'ConfigError', 'from_dict', 'to_dict', 'check_values', 'validate_config',
-           'parse_override', 'load_config', 'data_path', 'csv_files', 'n_cameras', 'check_project_data',
-           'keypoint_spec', 'unsupervised_spec', 'resolved_dict', 'save_config']
+           'LossesConfig', 'loss_schedule', 'ProjectConfig', 'ConfigError', 'from_dict', 'to_dict', 'check_values',
+           'validate_config', 'parse_override', 'load_config', 'data_path', 'csv_files', 'n_cameras',
+           'check_project_data', 'keypoint_spec', 'unsupervised_spec', 'resolved_dict', 'save_config']
 
 # %% ../nbs/01_config.ipynb #4ee513f2
 @dataclass
@@ -38,6 +39,7 @@ class DataConfig:
     image_resize_height: int = 256               # network input height, pixels (multiple of 32); frames are resized to it
     image_resize_width: int = 256                # network input width, pixels (multiple of 32)
     downsample_factor: int = 2                   # heat maps are 2**downsample_factor times smaller than the input (2: 64 x 64 for 256)
+    skeleton: list[list[str]]|None = None        # pairs of keypoint names joined in drawings (from DeepLabCut / SLEAP)
     predict_videos: list[str] = field(default_factory=list) # videos (or folders of them), relative to data_dir, predicted into <model_dir>/video_preds after training
 
 # %% ../nbs/01_config.ipynb #85b88171
@@ -94,7 +96,7 @@ class TrainingConfig:
 @dataclass
 class LossConfig:
     "One unsupervised loss: its weight and tolerance."
-    weight: float = 1.0                          # heat-map-loss units per pixel of this loss's mean penalty
+    weight: float|None = None                    # price of a heat-map pixel of penalty, in labeled keypoints one heat-map pixel off (None: 0.02)
     epsilon: float|None = None                   # pixels not penalised; None = from the labels (PCA) or the loss's default
     prob_threshold: float = 0.0                  # ignore predictions less confident than this (0 to 1)
     components: int|None = None                  # multi-view PCA components (None: 3, a 3D world)
@@ -105,11 +107,18 @@ class LossesConfig:
     "Unsupervised losses for semi-supervised training (empty = supervised only)."
     unsupervised: list[str] = field(default_factory=list) # e.g. [temporal, pca_multiview, pca_singleview]
     settings: dict[str, LossConfig] = field(default_factory=dict) # per-loss settings by name
-    warmup_epochs: int = 0                       # supervised only for these epochs
-    ramp_epochs: int = 0                         # then the unsupervised weights ramp linearly from 0 over these epochs
+    warmup_epochs: int|None = None               # supervised only for these epochs (None: 20% of training.max_epochs)
+    ramp_epochs: int|None = None                 # then the weights ramp linearly from 0 to full over these epochs (None: 20% of max_epochs)
     clip_length: int = 32                        # T: unlabeled frames per training step
     video_backend: Literal["auto", "dali", "cpu"] = "auto" # video reader for the clips: DALI (GPU), PyAV (CPU), or DALI when available
     batchnorm: Literal["batch", "running"] = "running" # BatchNorm on unlabeled clips: the running statistics (left untouched), or the clip's
+
+# %% ../nbs/01_config.ipynb #2aa3e146
+def loss_schedule(cfg: ProjectConfig, # a config
+                 ) -> tuple[int, int]: # warm-up epochs, ramp epochs
+    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.max_epochs` each."
+    l, E = cfg.losses, cfg.training.max_epochs
+    return (l.warmup_epochs if l.warmup_epochs is not None else round(0.2 * E), l.ramp_epochs if l.ramp_epochs is not None else round(0.2 * E))
 
 # %% ../nbs/01_config.ipynb #992d14ac
 @dataclass
@@ -207,11 +216,15 @@ def check_values(cfg: ProjectConfig, # a config built by `from_dict`
     if t.accelerator not in ACCELERATORS: fail("training.accelerator", f"must be one of {list(ACCELERATORS)}, got {t.accelerator!r}")
     if t.early_stopping_patience < 0: fail("training.early_stopping_patience", f"must be >= 0 (0: never stop early), got {t.early_stopping_patience}")
     for k in ("warmup_epochs", "ramp_epochs"):
-        if getattr(l, k) < 0: fail(f"losses.{k}", f"must be >= 0, got {getattr(l, k)}")
+        if (getattr(l, k) or 0) < 0: fail(f"losses.{k}", f"must be >= 0, got {getattr(l, k)}")
     for n, s in l.settings.items():
-        if s.weight < 0: fail(f"losses.settings.{n}.weight", f"must be >= 0, got {s.weight}")
+        if s.weight is not None and s.weight < 0: fail(f"losses.settings.{n}.weight", f"must be >= 0, got {s.weight}")
         if s.epsilon is not None and s.epsilon < 0: fail(f"losses.settings.{n}.epsilon", f"must be >= 0 pixels, got {s.epsilon}")
         if not 0 <= s.prob_threshold <= 1: fail(f"losses.settings.{n}.prob_threshold", f"must lie in [0, 1], got {s.prob_threshold}")
+    names = cfg.data.keypoint_names
+    for pair in cfg.data.skeleton or []:
+        if len(pair) != 2 or (names is not None and not set(pair) <= set(names)):
+            fail("data.skeleton", f"each entry must be two keypoint names{f' of {names}' if names else ''}, got {pair}")
 
 # %% ../nbs/01_config.ipynb #f0c272ad
 BACKBONE_STRIDE = 32  # torchvision CNN backbones reduce the input 32x
@@ -282,6 +295,8 @@ def load_config(path: str|Path,                 # YAML project file
     try: raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as e: raise ConfigError(path, f"not valid YAML ({e})") from None
     if not isinstance(raw, dict): raise ConfigError(path, "the top level must be a mapping of sections")
+    if {"Task", "scorer", "bodyparts"} <= set(raw):
+        raise ConfigError(path, f"a DeepLabCut project file; make a Lightning Pose project of it with: litpose convert {path} --output DIR")
     for o in overrides:
         keys, value = parse_override(o)
         _set_path(raw, keys, value)
@@ -321,7 +336,7 @@ def check_project_data(cfg: ProjectConfig, # a loaded config; `data.keypoint_nam
     if not root.is_dir(): raise ConfigError(src, f"data folder not found: {root}", key="data.data_dir")
     for f in csv_files(cfg):
         if not f.is_file(): raise ConfigError(src, f"labels file not found: {f}", key="data.csv_file")
-        names = keypoint_names(read_pose_csv(f))
+        names = keypoint_names(read_labels(f))
         if cfg.data.keypoint_names is None: cfg.data.keypoint_names = names
         elif names != cfg.data.keypoint_names:
             raise ConfigError(src, f"keypoint names {cfg.data.keypoint_names} differ from those in {f}: {names}", key="data.keypoint_names")

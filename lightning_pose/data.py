@@ -21,7 +21,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from .augment import AugmentParams, augment_frames, augment_keypoints, compose_affine, sample_params
 from .config import ProjectConfig, csv_files, data_path
-from .io import DataFileError, check_image_paths, pose_array, read_pose_csv
+from .formats import read_labels
+from .io import DataFileError, check_image_paths, check_in_frame, check_labels, pose_array
 from .videoio import read_video_frames
 
 # %% auto #0
@@ -172,6 +173,7 @@ class LabeledFrames(Dataset):
         self._read_labels(csv_index, indices)
         self.hw = (cfg.data.image_resize_height, cfg.data.image_resize_width)
         self.orig_hw = image_size(self.paths[0])
+        check_in_frame(self.df, self.csv_path, self.orig_hw)
         self.A_resize = resize_matrix(self.orig_hw, self.hw)
         self.cache = {} if (cache or preload) else None
         self.video_frames = self._video_context() if (self.J and context_video) else {}
@@ -184,7 +186,8 @@ class LabeledFrames(Dataset):
 def _read_labels(self: LabeledFrames, csv_index: int, indices):
     "Read the labels CSV `csv_index` of the config and the rows `indices` (default: all)."
     self.csv_path, self.camera = csv_files(self.cfg)[csv_index], csv_index
-    self.df = read_pose_csv(self.csv_path)
+    self.df = read_labels(self.csv_path)
+    check_labels(self.df, self.csv_path)
     self.root = data_path(self.cfg)
     self.paths = check_image_paths(self.df, self.root, self.csv_path)
     self.names = [str(n) for n in self.df.index]
@@ -352,7 +355,7 @@ def setup(self: LabeledDataModule,
     if self.splits is not None: return
     t = self.cfg.training
     files = csv_files(self.cfg)
-    dfs = [read_pose_csv(f) for f in files]
+    dfs = [read_labels(f) for f in files]
     check_same_rows(dfs, files)
     s = split_indices(len(dfs[0]), t.train_frac, t.val_frac, t.seed)
     if t.train_frames is not None and t.train_frames < len(s["train"]):

@@ -38,16 +38,16 @@ def demo_overrides(epochs: int=40,  # training epochs (learning-rate steps at 60
 # %% ../nbs/80_demo.ipynb #dc333dfc
 def semi_supervised_overrides(temporal_epsilon: float=5.,     # pixels a keypoint may move per frame for free
                               pca_keypoints: list[int]|None=None, # Pose PCA keypoints (None: all linked)
-                              weight: float=1e-4,              # weight of each unsupervised loss (network-input pixels -> heat-map loss units)
+                              weight: float|None=None,         # every loss's weight (None: the default, see `lightning_pose.config`)
                               clip_length: int=16,             # unlabeled frames per step
-                              warmup_epochs: int=10,           # supervised only at first
-                              ramp_epochs: int=5,              # then the unsupervised weights ramp up over these
+                              warmup_epochs: int|None=None,    # supervised only at first (None: the default)
+                              ramp_epochs: int|None=None,      # then the weights ramp up over these (None: the default)
                              ) -> list[str]:                  # `key=value` config overrides
-    "Config overrides adding the three unsupervised losses."
-    s = {"temporal": {"weight": weight, "epsilon": temporal_epsilon}, "pca_multiview": {"weight": weight},
-         "pca_singleview": {"weight": weight}}
-    ov = ["losses.unsupervised=[temporal,pca_multiview,pca_singleview]", f"losses.settings={json.dumps(s)}",
-          f"losses.clip_length={clip_length}", f"losses.warmup_epochs={warmup_epochs}", f"losses.ramp_epochs={ramp_epochs}"]
+    "Config overrides adding the three unsupervised losses (by default with the default weights, warm-up and ramp)."
+    s = {n: {} if weight is None else {"weight": weight} for n in ("temporal", "pca_multiview", "pca_singleview")}
+    s["temporal"]["epsilon"] = temporal_epsilon
+    ov = ["losses.unsupervised=[temporal,pca_multiview,pca_singleview]", f"losses.settings={json.dumps(s)}", f"losses.clip_length={clip_length}"]
+    ov += [f"losses.{k}={v}" for k, v in (("warmup_epochs", warmup_epochs), ("ramp_epochs", ramp_epochs)) if v is not None]
     if pca_keypoints is not None: ov.append(f"data.pca_keypoints={list(pca_keypoints)}")
     return ov
 

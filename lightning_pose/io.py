@@ -5,9 +5,11 @@
 # %% ../nbs/00_io.ipynb #0e051905
 from __future__ import annotations
 
+import csv
 import math
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -18,8 +20,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['HEADER_NAMES', 'DataFileError', 'atomic_write', 'check_new_outputs', 'pose_df', 'check_unique_names',
-           'keypoint_names', 'pose_array', 'coord_layout', 'read_pose_csv', 'write_pose_csv', 'check_image_paths',
-           'KeypointSpec', 'check_view_links']
+           'keypoint_names', 'pose_array', 'coord_layout', 'index_columns', 'check_row_lengths', 'read_pose_csv',
+           'write_pose_csv', 'check_image_paths', 'check_labels', 'check_in_frame', 'KeypointSpec', 'check_view_links']
 
 # %% ../nbs/00_io.ipynb #f1154712
 class DataFileError(ValueError):
@@ -146,36 +148,62 @@ def coord_layout(path,                 # the file, for errors
             raise DataFileError(path, f"keypoint {n!r} has coords {per_kp[n]}, but {names[0]!r} has {first}", line=3, key=n)
     return names, first
 
+# %% ../nbs/00_io.ipynb #cf7b1c6a
+def index_columns(header: list[str], # the cells of the first header row
+                 ) -> int:           # 1, or 3 for DeepLabCut's split image paths
+    "How many index columns a file has: one, plus the empty cells after `scorer` in its first row."
+    n = 1
+    while n < len(header) and header[n].strip() == "": n += 1
+    return n
+
 # %% ../nbs/00_io.ipynb #74007349
 def _read_numeric(path: Path, require: Sequence[str]) -> pd.DataFrame|None:
     "Fast parse of a well-formed file with pandas' C reader; None when anything is off (the strict reader then says what)."
     try:
         with open(path, newline="") as f: head = [f.readline().rstrip("\r\n").split(",") for _ in range(3)]
-        if [h[0].strip().lower() for h in head] != list(HEADER_NAMES) or len({len(h) for h in head}) != 1 or len(head[0]) < 3: return None
-        bodyparts, coords = [b.strip() for b in head[1][1:]], [c.strip() for c in head[2][1:]]
+        m = index_columns(head[0])
+        if [h[0].strip().lower() for h in head] != list(HEADER_NAMES) or len({len(h) for h in head}) != 1 or len(head[0]) < m + 2: return None
+        bodyparts, coords = [b.strip() for b in head[1][m:]], [c.strip() for c in head[2][m:]]
         _, per_kp = coord_layout(path, bodyparts, coords)
         if not set(require) <= set(per_kp): return None
-        body = pd.read_csv(path, header=None, skiprows=3, index_col=0, engine="c", skip_blank_lines=False)
+        body = pd.read_csv(path, header=None, skiprows=3, index_col=list(range(m)), engine="c", skip_blank_lines=False)
     except (DataFileError, OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError): return None
+    if m > 1: body.index = pd.Index(["/".join(str(s) for s in t) for t in body.index], dtype=object)
     idx = body.index
     if body.shape[1] != len(coords) or not all(pd.api.types.is_numeric_dtype(t) for t in body.dtypes) or not idx.is_unique: return None
+    if body.isna().to_numpy().any() and _ragged(path, len(head[0])): return None    # short rows read as NaN: the strict reader says which
     if pd.api.types.is_integer_dtype(idx.dtype): index = pd.Index(idx.to_numpy())
     elif idx.dtype == object and all(isinstance(s, str) and s.strip() == s and s for s in idx) and \
          not all(s.lstrip("-").isdigit() for s in idx): index = pd.Index(list(idx), dtype=object)
     else: return None
-    cols = pd.MultiIndex.from_tuples([(head[0][1], bp, c) for bp, c in zip(bodyparts, coords)], names=HEADER_NAMES)
+    cols = pd.MultiIndex.from_tuples([(head[0][m], bp, c) for bp, c in zip(bodyparts, coords)], names=HEADER_NAMES)
     return pd.DataFrame(body.to_numpy(dtype=float), index=index, columns=cols)
 
+def _ragged(path: Path, n_cells: int) -> bool:
+    "Does any non-empty row have another number of cells than the header (a quick count; `check_row_lengths` says where)?"
+    with open(path, newline="") as f: return any(l.count(",") != n_cells - 1 for l in f.read().splitlines()[3:] if l)
+
+def check_row_lengths(path: Path, # a CSV
+                     ):
+    "Every non-empty row must have as many cells as the first header row; `DataFileError` at the first that has not."
+    with open(path, newline="") as f: rows = list(csv.reader(f))
+    if not rows: return
+    n = len(rows[0])
+    for i, r in enumerate(rows[1:], start=2):
+        if r and len(r) != n:
+            raise DataFileError(path, f"row has {len(r)} cells, the header {n}; every row needs a cell for each column "
+                                "(leave a cell empty for an unlabeled keypoint)", line=i)
+
 # %% ../nbs/00_io.ipynb #349af623
-def _header(path: Path, raw: pd.DataFrame) -> tuple[str, list[str], list[str]]:
-    "Scorer, bodyparts and coords of the three header rows of `raw` (all cells as text)."
+def _header(path: Path, raw: pd.DataFrame, m: int=1) -> tuple[str, list[str], list[str]]:
+    "Scorer, bodyparts and coords of the three header rows of `raw` (all cells as text), after its `m` index columns."
     for i, name in enumerate(HEADER_NAMES):
         got = raw.iat[i, 0].strip().lower() if i < len(raw) else "<missing>"
         if got != name:
             raise DataFileError(path, f"expected header row {i+1} to start with {name!r}, found {got!r} "
                                 "(the format has three header rows: scorer, bodyparts, coords)", line=i+1)
-    if raw.shape[1] < 3: raise DataFileError(path, "no keypoint columns", line=2)
-    return raw.iloc[0, 1], [s.strip() for s in raw.iloc[1, 1:]], [s.strip() for s in raw.iloc[2, 1:]]
+    if raw.shape[1] < m + 2: raise DataFileError(path, "no keypoint columns", line=2)
+    return raw.iloc[0, m], [s.strip() for s in raw.iloc[1, m:]], [s.strip() for s in raw.iloc[2, m:]]
 
 def _values(path: Path, body: pd.DataFrame, bodyparts: list[str], coords: list[str]) -> np.ndarray:
     "The numbers of the body rows (text cells); empty or `nan` is NaN, anything else not a number is an error."
@@ -206,15 +234,17 @@ def read_pose_csv(path: str|Path,               # CSV in the three-header-row fo
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
     fast = _read_numeric(path, require)
     if fast is not None: return fast
-    try: raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, na_filter=False)
+    check_row_lengths(path)
+    try: raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True)
     except (pd.errors.ParserError, UnicodeDecodeError) as e: raise DataFileError(path, f"not a readable CSV ({e})") from None
     except pd.errors.EmptyDataError: raise DataFileError(path, "file is empty") from None
-    scorer, bodyparts, coords = _header(path, raw)
+    m = index_columns(list(raw.iloc[0].fillna(""))) if len(raw) else 1
+    scorer, bodyparts, coords = _header(path, pd.concat([raw.iloc[:3].fillna(""), raw.iloc[3:]]), m)
     names, per_kp = coord_layout(path, bodyparts, coords)
     missing = [c for c in require if c not in per_kp]
     if missing: raise DataFileError(path, f"missing coordinate columns {missing} (found {per_kp})", line=3)
-    values = _values(path, raw.iloc[3:, 1:], bodyparts, coords)
-    idx = _index(path, list(raw.iloc[3:, 0]))
+    values = _values(path, raw.iloc[3:, m:], bodyparts, coords)
+    idx = _index(path, ["/".join(str(c) for c in r if isinstance(c, str)) for r in raw.iloc[3:, :m].itertuples(index=False)])
     cols = pd.MultiIndex.from_tuples([(scorer, bp, c) for bp, c in zip(bodyparts, coords)], names=HEADER_NAMES)
     return pd.DataFrame(values, index=idx, columns=cols)
 
@@ -253,6 +283,34 @@ def check_image_paths(df: pd.DataFrame,   # labels table indexed by image path
         if not p.is_file(): raise DataFileError(csv_path, f"image not found: {p}", line=r+4)
         out.append(p)
     return out
+
+# %% ../nbs/00_io.ipynb #038c5734
+def check_labels(df: pd.DataFrame,  # labels table (three-level columns)
+                 path: str|Path,    # the labels file, for messages
+                ):
+    "Refuse labels that cannot train (no rows, nothing labeled, inf); warn on keypoints never labeled."
+    if len(df) == 0: raise DataFileError(path, "no labeled frames (only the header rows)")
+    xy, names = pose_array(df), keypoint_names(df)
+    if np.isnan(xy).all(): raise DataFileError(path, "no labeled keypoint in any row (every coordinate cell is empty)")
+    if np.isinf(xy).any():
+        r, k, c = map(int, np.argwhere(np.isinf(xy))[0])
+        raise DataFileError(path, f"{xy[r, k, c]} is not a coordinate; leave the cell empty for an unlabeled keypoint", line=r+4, key=f"{names[k]}/{'xy'[c]}")
+    if never := [n for n, v in zip(names, np.isnan(xy).all((0, 2))) if v]:
+        warnings.warn(f"{path}: keypoint(s) {never} never labeled: the network learns nothing for them and predicts them anyway; "
+                      "label them or remove their columns")
+
+def check_in_frame(df: pd.DataFrame,          # labels table (three-level columns)
+                   path: str|Path,            # the labels file, for messages
+                   frame_hw: tuple[int, int], # (H, W) of the labeled frames
+                  ):
+    "Refuse a coordinate more than a quarter of the frame's size beyond its edge."
+    xy, names, (H, W) = pose_array(df), keypoint_names(df), frame_hw
+    lo, hi = -0.25*np.array([W, H]), np.array([W - 1, H - 1]) + 0.25*np.array([W, H])
+    far = (xy < lo) | (xy > hi)
+    if far.any():
+        r, k, c = map(int, np.argwhere(far)[0])
+        raise DataFileError(path, f"{'xy'[c]} = {xy[r, k, c]:g} lies far outside the {W} x {H} (width x height) frame; "
+                            "fix the label or clear the cell", line=r+4, key=f"{names[k]}/{'xy'[c]}")
 
 # %% ../nbs/00_io.ipynb #08248722
 @dataclass

@@ -22,8 +22,8 @@ from .pca import KeypointPCA, MultiviewPCA, PosePCA
 
 # %% auto #0
 __all__ = ['LOSSES', 'eps_insensitive', 'temporal_loss', 'pca_multiview_loss', 'pca_singleview_loss', 'heatmap_loss',
-           'LossContext', 'LossRegistry', 'register_loss', 'UnsupervisedLoss', 'TemporalLoss', 'MultiviewPCALoss',
-           'PosePCALoss', 'LossFactory']
+           'heatmap_pixel_cost', 'LossContext', 'LossRegistry', 'register_loss', 'UnsupervisedLoss', 'TemporalLoss',
+           'MultiviewPCALoss', 'PosePCALoss', 'LossFactory']
 
 # %% ../nbs/08_losses.ipynb #50364ed8
 def eps_insensitive(d: Tensor,                    # distances in pixels, any shape
@@ -83,6 +83,16 @@ def heatmap_loss(pred: Tensor,      # (B, K, h, w) predicted heat maps, each sum
     else: raise ValueError(f"heat-map loss kind must be 'mse', 'kl' or 'js', got {kind!r}")
     per = torch.where(vis, per, torch.zeros((), dtype=per.dtype, device=per.device))
     return per.sum() / vis.sum().clamp(min=1)
+
+# %% ../nbs/08_losses.ipynb #d024a4c0
+def heatmap_pixel_cost(sigma: float,                               # label heat maps' std, heat-map pixels
+                       kind: Literal["mse", "kl", "js"]="mse",     # the supervised heat-map loss
+                      ) -> float:                                  # loss of a keypoint one heat-map pixel off
+    "Supervised heat-map loss of a keypoint predicted one heat-map pixel from its label (continuous Gaussians)."
+    if kind == "mse": return (1 - np.exp(-1 / (4 * sigma**2))) / (2 * np.pi * sigma**2)
+    if kind == "kl": return 1 / (2 * sigma**2)
+    if kind == "js": return 1 / (8 * sigma**2)
+    raise ValueError(f"heat-map loss kind must be 'mse', 'kl' or 'js', got {kind!r}")
 
 # %% ../nbs/08_losses.ipynb #9eb72ee2
 @dataclass
@@ -145,6 +155,7 @@ class UnsupervisedLoss(nn.Module):
     "Base of the registered losses: `penalties` per frame and keypoint; the module's output is their mean."
     name: str = ""
     default_epsilon: float = 0.            # pixels, when neither the config nor the labels give one
+    default_weight: float = 0.02           # when the config gives none (units: `heatmap_pixel_cost`)
 
     def __init__(self, cfg: LossConfig,   # this loss's settings (`losses.settings.<name>`)
                  ctx: LossContext,        # the training labels and keypoints, to fit on
@@ -254,8 +265,8 @@ class LossFactory(nn.Module):
         ctx = LossContext(labels, spec, pca_keypoints)
         settings = {n: cfg.settings.get(n) or LossConfig() for n in cfg.unsupervised}
         self.losses = nn.ModuleDict({n: losses[n](settings[n], ctx) for n in cfg.unsupervised})
-        self.weights = {n: float(s.weight) for n, s in settings.items()}
-        self.ramp_epochs, self.warmup_epochs = cfg.ramp_epochs, cfg.warmup_epochs
+        self.weights = {n: float(s.weight if s.weight is not None else losses[n].default_weight) for n, s in settings.items()}
+        self.ramp_epochs, self.warmup_epochs = cfg.ramp_epochs or 0, cfg.warmup_epochs or 0   # None: `train` resolves them
 
     def extra_repr(self) -> str:
         return f"weights={self.weights}, epsilons={ {n: round(l.epsilon, 4) for n, l in self.losses.items()} }, ramp_epochs={self.ramp_epochs}"

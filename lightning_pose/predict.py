@@ -16,6 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import ProjectConfig, from_dict, resolved_dict
+from .formats import read_labels
 from .data import IMAGE_EXTS, VIDEO_EXTS, LabeledFrames, normalize, read_image, resize_image
 from .heatmaps import rescale_keypoints
 from .io import DataFileError, atomic_write, check_new_outputs, keypoint_names, pose_array, pose_df, read_pose_csv, write_pose_csv
@@ -133,7 +134,7 @@ def labels_project(module: PoseModule,  # the model (its config is the base)
                    labels_path: Path,   # a labels file of the user's
                   ) -> ProjectConfig:   # the model's config reading that file
     "The model's config with `data` pointing at a labels file of the user's and its images (keypoints checked)."
-    df = read_pose_csv(labels_path)
+    df = read_labels(labels_path)
     if len(df) == 0: raise DataFileError(labels_path, "no labeled frames (only the header rows)")
     names = module.cfg.data.keypoint_names
     if keypoint_names(df) != names:
@@ -256,9 +257,9 @@ def plan_jobs(inputs: list[str],          # the command's inputs
             if imgs: jobs.append(("images", imgs, [out("images")/f"{p.resolve().name}.csv"]))
             for v in vids: video(v)
         elif suf in VIDEO_EXTS: video(p)
-        elif suf == ".csv": jobs.append(("labels", p, [out("labels")/f"{p.stem}.csv", out("labels")/f"{p.stem}_pixel_error.csv"]))
+        elif suf in (".csv", ".h5"): jobs.append(("labels", p, [out("labels")/f"{p.stem}.csv", out("labels")/f"{p.stem}_pixel_error.csv"]))
         elif suf in IMAGE_EXTS: loose.append(p)
-        else: raise ValueError(f"{p}: not a video ({', '.join(VIDEO_EXTS)}), labels file (.csv), image ({', '.join(IMAGE_EXTS)}) or folder")
+        else: raise ValueError(f"{p}: not a video ({', '.join(VIDEO_EXTS)}), labels file (.csv, .h5), image ({', '.join(IMAGE_EXTS)}) or folder")
     if loose: jobs.append(("images", loose, [out("images")/"images.csv"]))
     return jobs
 

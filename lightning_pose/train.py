@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import json
 import logging
@@ -25,21 +26,21 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import Tensor
 
 from .augment import invert_keypoints
-from .config import ConfigError, ProjectConfig, data_path, from_dict, n_cameras, resolved_dict, save_config, unsupervised_spec
+from .config import ConfigError, ProjectConfig, data_path, from_dict, loss_schedule, n_cameras, resolved_dict, save_config, unsupervised_spec
 from .data import VIDEO_EXTS, LabeledDataModule, LabeledFrames
 from .heatmaps import label_heatmaps, rescale_keypoints, spatial_softmax, visible_mask
 from .io import atomic_write, check_new_outputs, pose_df, read_pose_csv, pose_array, write_pose_csv
-from .losses import LossFactory, heatmap_loss
+from .losses import LossFactory, heatmap_loss, heatmap_pixel_cost
 from .models import ContextModel, HeatmapModel, build_model, freeze_backbone
 from .video import PredictionSequences
 
 # %% auto #0
-__all__ = ['HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data', 'PoseModule', 'running_batchnorm',
-           'predict_dataset', 'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos',
-           'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of', 'quiet_lightning',
-           'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best', 'score_labeled',
-           'write_summary', 'predict_listed_videos', 'check_same_config', 'removed_on_failure', 'train',
-           'add_arguments', 'run']
+__all__ = ['log', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data', 'PoseModule',
+           'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset', 'predict_labeled', 'split_errors',
+           'video_predictions', 'listed_videos', 'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of',
+           'quiet_lightning', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best',
+           'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch', 'check_best_epoch',
+           'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
 def build_network(cfg: ProjectConfig,   # project configuration (`model` and `data` sections)
@@ -79,7 +80,8 @@ def build_unsupervised(cfg: ProjectConfig,     # project configuration (`losses`
     aug = ClipAugment(rotation=a.rotation, scale=tuple(a.scale), translation=a.translate,
                       brightness=0.2*a.color, contrast=0.2*a.color) if a.enabled else None
     spec, pca_keypoints = unsupervised_spec(cfg)                   # separate cameras: side by side, linked
-    factory = LossFactory(cfg.losses, dm.train_set.labels(), spec, pca_keypoints)
+    warmup, ramp = loss_schedule(cfg)
+    factory = LossFactory(dataclasses.replace(cfg.losses, warmup_epochs=warmup, ramp_epochs=ramp), dm.train_set.labels(), spec, pca_keypoints)
     kw = dict(clip_length=cfg.losses.clip_length, resize_hw=(cfg.data.image_resize_height, cfg.data.image_resize_width),
               backend=cfg.losses.video_backend, augment=aug, seed=cfg.training.seed, device=device)
     videos = unlabeled_videos(cfg)
@@ -157,6 +159,14 @@ def pixel_scale(self: PoseModule,
     h, w = self.image_hw
     return float(np.mean([(int(H) / h + int(W) / w) / 2 for H, W in hws]))
 
+@patch
+def penalty_unit(self: PoseModule,
+                 hws,               # original (height, width) of each camera's frames
+                ) -> float:
+    "Factor from a penalty in original pixels to supervised-loss units: heat-map pixels times `heatmap_pixel_cost`."
+    d, m = self.cfg.data, self.cfg.model
+    return heatmap_pixel_cost(m.sigma, m.heatmap_loss) / (self.pixel_scale(hws) * 2**d.downsample_factor)
+
 # %% ../nbs/10_train.ipynb #125ca6d9
 @contextlib.contextmanager
 def running_batchnorm(net: torch.nn.Module,   # network whose BatchNorm layers are switched
@@ -175,7 +185,7 @@ def running_batchnorm(net: torch.nn.Module,   # network whose BatchNorm layers a
 @patch
 def unsupervised_loss(self: PoseModule,
                       clip: dict,   # `frames` (T, 3, h, w) or (V, T, 3, h, w), `affine`, `orig_hw` (one per camera)
-                     ) -> tuple[Tensor, dict[str, Tensor]]: # weighted total / pixel scale, each loss's mean penalty
+                     ) -> tuple[Tensor, dict[str, Tensor]]: # weighted total (supervised-loss units), each loss's mean penalty (pixels)
     "Loss factory on one unlabeled clip, in original frame pixels (the TCN drops the J edge frames)."
     frames, affine, hws = clip["frames"].to(self.device), clip["affine"], clip["orig_hw"]
     if frames.ndim == 4: frames, affine, hws = frames[None], affine[None], [hws]   # one camera: (1, T, 3, h, w)
@@ -187,7 +197,7 @@ def unsupervised_loss(self: PoseModule,
         xys.append(rescale_keypoints(xy, self.image_hw, tuple(int(v) for v in hw)))
         confs.append(pred["confidence"])
     total, parts = self.loss_factory(torch.cat(xys, -2), torch.cat(confs, -1))    # cameras side by side: (T, V*K, 2)
-    return total / self.pixel_scale(hws), parts
+    return total * self.penalty_unit(hws), parts
 
 # %% ../nbs/10_train.ipynb #84cbab40
 @patch
@@ -224,6 +234,38 @@ def on_fit_start(self: PoseModule):
     "Move the loss factory's fitted buffers to the network's device."
     if self.loss_factory is not None: self.loss_factory.to(self.device)
 
+# %% ../nbs/10_train.ipynb #c1c6fa56
+log = logging.getLogger("lightning_pose.train")
+
+def clip_hws(clip: dict, # an unlabeled clip (one camera, or several side by side)
+            ) -> list:   # (height, width) of each camera's original frames
+    "The original frame sizes of a clip, one per camera."
+    return [clip["orig_hw"]] if clip["frames"].ndim == 4 else list(clip["orig_hw"])
+
+@patch
+def loss_sizes(self: PoseModule,
+               sup: Tensor,                  # the supervised loss of a batch
+               parts: dict[str, Tensor],     # each unsupervised loss's mean penalty on a clip, pixels
+               hws,                          # the clip's original frame sizes (`clip_hws`)
+              ) -> dict[str, float]:         # 'supervised' and each loss at full weight, supervised-loss units
+    "The supervised loss and each unsupervised term as it enters the loss at full weight."
+    u = self.penalty_unit(hws)
+    return {"supervised": float(sup.detach())} | {n: self.loss_factory.weights[n] * float(v.detach()) * u for n, v in parts.items()}
+
+def report_loss_sizes(sizes: dict[str, float], # from `PoseModule.loss_sizes`
+                      when: str,               # e.g. 'at the start'
+                      warn: bool=True,         # warn about a term more than 10x the supervised loss
+                     ) -> str:                 # the message logged
+    "Log each term's size and its ratio to the supervised loss; warn when one outweighs it more than tenfold."
+    sup = max(sizes["supervised"], 1e-12)
+    terms = {n: v for n, v in sizes.items() if n != "supervised"}
+    msg = f"loss terms {when}: supervised {sup:.3g}; at full weight " + ", ".join(f"{n} {v:.3g} ({v / sup:.2g}x)" for n, v in terms.items())
+    log.info(msg)
+    if warn and (big := [n for n, v in terms.items() if v > 10 * sup]):
+        warnings.warn(f"{msg}: {big} outweigh the supervised loss more than tenfold, so the labels count for little; "
+                      f"lower losses.settings.<name>.weight (now {', '.join(f'{n}: {sizes[n] / sup:.2g}x' for n in big)})")
+    return msg
+
 # %% ../nbs/10_train.ipynb #7b0962bc
 @patch
 def training_step(self: PoseModule,
@@ -233,13 +275,21 @@ def training_step(self: PoseModule,
     "Supervised heat-map loss plus, after the warm-up, the ramped unsupervised loss of the next clip."
     sup, _ = self.supervised_loss(batch)
     self.log("train_heatmap_loss", sup, prog_bar=True, batch_size=len(batch["keypoints"]))
-    loss = sup
-    scale = self.loss_factory.weight_scale(self.current_epoch) if self.loss_factory is not None else 0.
-    if scale > 0 and self.unlabeled is not None:                             # no clips during the warm-up
-        unsup, parts = self.unsupervised_loss(self.next_clip())
+    loss, semi = sup, self.loss_factory is not None and self.unlabeled is not None
+    scale = self.loss_factory.weight_scale(self.current_epoch) if semi else 0.
+    if scale > 0:
+        clip = self.next_clip()
+        unsup, parts = self.unsupervised_loss(clip)
+        if not getattr(self, "_sizes_logged", False):
+            report_loss_sizes(self.loss_sizes(sup, parts, clip_hws(clip)), f"when the unsupervised losses start (epoch {self.current_epoch})")
+            self._sizes_logged = True
         for k, v in parts.items(): self.log(f"train_{k}_loss", v)
         self.log("train_unsupervised_loss", unsup, prog_bar=True)
         loss = loss + scale * unsup
+    elif semi and self.global_step == 0:                              # warm-up: one clip, for the sizes only
+        clip = self.next_clip()
+        with torch.no_grad(): _, parts = self.unsupervised_loss(clip)
+        report_loss_sizes(self.loss_sizes(sup, parts, clip_hws(clip)), "at the start", warn=False)
     self.log("train_loss", loss)
     return loss
 
@@ -333,7 +383,7 @@ def split_errors(errs: list[pd.DataFrame], # per-keypoint pixel errors with a `s
     out = {}
     for s in dict.fromkeys(errs[0]["set"]):
         e = np.concatenate([x.loc[x["set"] == s].drop(columns="set").to_numpy().ravel() for x in errs])
-        out[s] = round(float(np.nanmean(e)), 3)
+        out[s] = round(float(np.nanmean(e)), 3) if np.isfinite(e).any() else float("nan")   # no labeled keypoint: NaN
     return out
 
 # %% ../nbs/10_train.ipynb #35064f61
@@ -432,12 +482,13 @@ def accelerator_of(cfg: ProjectConfig, # project configuration (`training.accele
     return "cpu"
 
 class _NoAdverts(logging.Filter):
-    def filter(self, record): return "Tip:" not in record.getMessage()
+    def filter(self, record): return not any(s in record.getMessage() for s in ("Tip:", "`weights_only` was not set"))
 
 def quiet_lightning():
-    "Drop the product tips Lightning logs when a trainer is built (other messages stay)."
-    log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
-    if not any(isinstance(f, _NoAdverts) for f in log.filters): log.addFilter(_NoAdverts())
+    "Drop the product tips Lightning logs when a trainer is built, and its note on each checkpoint saved (other messages stay)."
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.trainer.connectors.checkpoint_connector"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _NoAdverts) for f in log.filters): log.addFilter(_NoAdverts())
 
 # %% ../nbs/10_train.ipynb #c4458b67
 def training_callbacks(cfg: ProjectConfig, # project configuration (`training` section)
@@ -536,7 +587,7 @@ def write_summary(model_dir: Path,                           # the model directo
                  ) -> dict:                                  # what `summary.json` holds
     "Write `summary.json`: epochs, fitting time, best checkpoint, pixel error per split (and per camera)."
     def finite(d): return {k: (v if math.isfinite(v) else None) for k, v in d.items()}
-    summary = dict(epochs=epochs, fit_seconds=round(fit_seconds, 2), best_checkpoint=best.name,
+    summary = dict(epochs=epochs, fit_seconds=round(fit_seconds, 2), best_checkpoint=best.name, best_epoch=checkpoint_epoch(best),
                    pixel_error=finite(split_errors(list(by_camera.values()))))
     if len(by_camera) > 1: summary["pixel_error_by_camera"] = {c: finite(split_errors([e])) for c, e in by_camera.items()}
     atomic_write(model_dir/"summary.json", lambda p: p.write_text(json.dumps(summary, indent=2, allow_nan=False)), overwrite=True)
@@ -553,6 +604,25 @@ def predict_listed_videos(module: PoseModule,  # the loaded best module
         xy, conf = video_predictions(module, v, module.cfg.training.val_batch_size, module.cfg.losses.video_backend, progress)
         out.append(write_pose_csv(pose_df(xy, module.cfg.data.keypoint_names, likelihood=conf), model_dir/"video_preds"/f"{v.stem}.csv", overwrite=True))
     return out
+
+# %% ../nbs/10_train.ipynb #82057f32
+def checkpoint_epoch(ckpt: Path, # a Lightning checkpoint
+                    ) -> int:    # epochs finished when it was saved
+    "The epoch a checkpoint was saved at."
+    c = torch.load(ckpt, map_location="cpu", weights_only=False, mmap=True)
+    try: return int(c["loops"]["fit_loop"]["epoch_progress"]["current"]["started"])   # saved at an epoch's end, or after fitting
+    except KeyError: return int(c["epoch"]) + 1
+
+def check_best_epoch(cfg: ProjectConfig, # project configuration
+                     best_epoch: int,    # epochs finished at the chosen checkpoint
+                    ):
+    "Warn when, with unsupervised losses, the best checkpoint comes before they reach full weight."
+    if not cfg.losses.unsupervised: return
+    full = sum(loss_schedule(cfg))
+    if best_epoch <= full:
+        warnings.warn(f"the best checkpoint is from epoch {best_epoch}, before the unsupervised losses reached full weight (epoch "
+                      f"{full}): they made the validation loss worse, so this model is in effect a supervised one; lower "
+                      "losses.settings.<name>.weight or lengthen the ramp")
 
 # %% ../nbs/10_train.ipynb #795b75a9
 def _flat(d: dict, prefix: str="") -> dict:
@@ -606,6 +676,7 @@ def train(cfg: ProjectConfig,              # loaded project configuration (`load
         if not resume: save_config(cfg, model_dir/"config.yaml")
         fit_s = fit_model(trainer, module, dm, model_dir/"last.ckpt" if resume else None)
     module, best = load_best(trainer, ckpt, model_dir, device)
+    check_best_epoch(cfg, checkpoint_epoch(best))
     by_camera = score_labeled(module, dm, cfg, model_dir)
     predict_listed_videos(module, videos, model_dir, progress)
     (model_dir/"last.ckpt").unlink(missing_ok=True)
@@ -630,6 +701,8 @@ def run(args, # parsed arguments of `litpose train`
        ) -> int:
     "Run `litpose train`: train, then print the model directory and its pixel errors."
     from lightning_pose.config import load_config
+    lp = logging.getLogger("lightning_pose")
+    if not lp.handlers: lp.addHandler(logging.StreamHandler()); lp.setLevel(logging.INFO)   # the loss sizes
     cfg = load_config(args.config, args.overrides)
     model_dir = train(cfg, args.output, progress=not args.no_progress, overwrite=args.overwrite, resume=args.resume)
     summary = json.loads((model_dir/"summary.json").read_text())
