@@ -17,6 +17,7 @@ COMMANDS = {  # subcommand -> module implementing it
     "demo": "lightning_pose.demo",
     "train": "lightning_pose.train",
     "predict": "lightning_pose.predict",
+    "export": "lightning_pose.export",
     "eks": "lightning_pose.eks.cli",
 }
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError)
