@@ -9,6 +9,7 @@ import contextlib
 import datetime
 import json
 import logging
+import os
 import time
 import warnings
 from pathlib import Path
@@ -26,11 +27,12 @@ from .data import LabeledDataModule, LabeledFrames
 from .heatmaps import label_heatmaps, rescale_keypoints, spatial_softmax, visible_mask
 from .io import atomic_write, pose_df, read_pose_csv, pose_array, write_pose_csv
 from .losses import LossFactory, heatmap_loss
-from .models import ContextModel, HeatmapModel, freeze_backbone
+from .models import ContextModel, HeatmapModel, freeze_backbone, init_from_checkpoint
 
 # %% auto #0
-__all__ = ['HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data', 'PoseModule', 'running_batchnorm',
-           'predict_labeled', 'split_errors', 'check_free', 'new_model_dir', 'quiet_lightning', 'training_callbacks',
+__all__ = ['MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data', 'PoseModule',
+           'running_batchnorm', 'predict_labeled', 'split_errors', 'check_free', 'new_model_dir', 'quiet_lightning',
+           'trainer_hardware', 'ddp_child', 'open_model_dir', 'start_from_checkpoint', 'training_callbacks',
            'build_trainer', 'fit_model', 'load_best', 'score_labeled', 'write_summary', 'train', 'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
@@ -39,7 +41,7 @@ def build_network(cfg: ProjectConfig,   # project configuration (`model` and `da
                  ) -> torch.nn.Module:
     "The network the config asks for: `HeatmapModel` or the TCN `ContextModel`."
     m, d = cfg.model, cfg.data
-    kw = dict(backbone=m.backbone, downsample_factor=d.downsample_factor, pretrained=m.pretrained, confidence_radius=m.confidence_radius)
+    kw = dict(backbone=m.backbone, downsample_factor=d.downsample_factor, pretrained=False if m.checkpoint else m.pretrained, confidence_radius=m.confidence_radius)
     return HeatmapModel(n_keypoints, **kw) if m.model_type == "heatmap" else ContextModel(n_keypoints, **kw, context_frames=m.context_frames)
 
 # %% ../nbs/10_train.ipynb #77ee2fa9
@@ -186,8 +188,9 @@ def next_clip(self: PoseModule) -> dict:
 
 @patch
 def on_fit_start(self: PoseModule):
-    "Move the loss factory's fitted buffers to the network's device."
+    "Move the loss factory's fitted buffers to the network's device; under DDP, give each process its own clips."
     if self.loss_factory is not None: self.loss_factory.to(self.device)
+    if hasattr(self.unlabeled, "shard"): self.unlabeled.shard(self.global_rank, self.trainer.world_size)
 
 # %% ../nbs/10_train.ipynb #7b0962bc
 @patch
@@ -243,7 +246,7 @@ def configure_optimizers(self: PoseModule) -> dict:
 @patch(as_prop=True)
 def unfreeze_epoch(self: PoseModule) -> int:
     "Epoch at which the backbone starts training (0 for randomly initialised backbones)."
-    return self.cfg.training.unfreeze_epoch if self.cfg.model.pretrained else 0
+    return self.cfg.training.unfreeze_epoch if self.cfg.model.pretrained or self.cfg.model.checkpoint else 0
 
 @patch
 def on_train_epoch_start(self: PoseModule):
@@ -326,6 +329,41 @@ def quiet_lightning():
     log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
     if not any(isinstance(f, _NoAdverts) for f in log.filters): log.addFilter(_NoAdverts())
 
+# %% ../nbs/10_train.ipynb #e131030c
+def trainer_hardware(cfg: ProjectConfig, # project configuration (`training` section)
+                    ) -> dict:           # keyword arguments of `lightning.Trainer`
+    "Lightning's device, strategy, precision and gradient-accumulation arguments."
+    t = cfg.training
+    return dict(devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy, precision=str(t.precision),
+                accumulate_grad_batches=t.accumulate_grad_batches)
+
+# %% ../nbs/10_train.ipynb #4f8444d0
+MODEL_DIR_ENV = "LITPOSE_MODEL_DIR"
+
+def ddp_child() -> bool:
+    "Whether this process was started by DDP for another device (it uses the first process's model directory)."
+    return os.environ.get("LOCAL_RANK", "0") != "0" and MODEL_DIR_ENV in os.environ
+
+def open_model_dir(cfg: ProjectConfig,              # the run's configuration (saved as config.yaml)
+                   output_dir: str|Path|None=None,  # see `new_model_dir`
+                  ) -> Path:                        # the model directory
+    "A new model directory with the run's config.yaml, or in a DDP child process the one the first process made."
+    if ddp_child(): return Path(os.environ[MODEL_DIR_ENV])
+    model_dir = new_model_dir(output_dir)
+    save_config(cfg, model_dir/"config.yaml")
+    os.environ[MODEL_DIR_ENV] = str(model_dir)                      # inherited by the processes DDP starts
+    return model_dir
+
+# %% ../nbs/10_train.ipynb #42e7a5dc
+def start_from_checkpoint(module: PoseModule,   # the new module (changed in place)
+                          cfg: ProjectConfig,   # its configuration (`model.checkpoint`)
+                         ) -> dict|None:        # matched and new keypoint names; None without a checkpoint
+    "Copy the weights of the model `model.checkpoint` names into `module`, keypoints matched by name."
+    c = cfg.model.checkpoint
+    if not c: return None
+    p = Path(c) if Path(c).is_absolute() or not cfg.source else Path(cfg.source).parent/c
+    return init_from_checkpoint(module.net, p, cfg.data.keypoint_names)
+
 # %% ../nbs/10_train.ipynb #c4458b67
 def training_callbacks(cfg: ProjectConfig, # project configuration (`training` section)
                        model_dir: Path,    # where the checkpoint goes
@@ -349,7 +387,7 @@ def build_trainer(cfg: ProjectConfig,  # project configuration (`training` secti
     t = cfg.training
     quiet_lightning()
     ckpt, callbacks = training_callbacks(cfg, model_dir, has_val)
-    trainer = L.Trainer(max_epochs=t.max_epochs, min_epochs=t.min_epochs, accelerator=accelerator, devices=1,
+    trainer = L.Trainer(max_epochs=t.max_epochs, min_epochs=t.min_epochs, accelerator=accelerator, **trainer_hardware(cfg),
                         logger=L.pytorch.loggers.TensorBoardLogger(model_dir, name="tb_logs", version=""),
                         callbacks=callbacks, check_val_every_n_epoch=t.check_val_every_n_epoch,
                         limit_val_batches=1.0 if has_val else 0, num_sanity_val_steps=0,
@@ -416,16 +454,17 @@ def train(cfg: ProjectConfig,              # loaded project configuration (`load
          ) -> Path:                        # the model directory
     "Train a model on a project, keep the best checkpoint, and score it on the labeled frames."
     t = cfg.training
-    if output_dir is not None: check_free(Path(output_dir))        # fail early; the directory is made after the data checks
+    if output_dir is not None and not ddp_child(): check_free(Path(output_dir))   # fail early; made after the data checks
     L.seed_everything(t.seed, workers=True, verbose=False)
     accel = _accelerator(t.accelerator)
     device = "cuda" if accel == "gpu" else "cpu"
     dm, factory, clips = prepare_data(cfg, device)
-    model_dir = new_model_dir(output_dir)
-    save_config(cfg, model_dir/"config.yaml")
+    model_dir = open_model_dir(cfg, output_dir)
     module = PoseModule(resolved_dict(cfg), len(cfg.data.keypoint_names), factory, clips)
+    start_from_checkpoint(module, cfg)
     trainer, ckpt = build_trainer(cfg, model_dir, len(dm.val_set) > 0, accel, progress)
     fit_s = fit_model(trainer, module, dm)
+    if not trainer.is_global_zero: return model_dir                # DDP: the first process scores and writes
     module, best = load_best(trainer, ckpt, model_dir, device)
     by_camera = score_labeled(module, dm, cfg, model_dir)
     write_summary(model_dir, trainer.current_epoch, fit_s, best, by_camera)
@@ -448,6 +487,7 @@ def run(args, # parsed arguments of `litpose train`
     from lightning_pose.config import load_config
     cfg = load_config(args.config, args.overrides)
     model_dir = train(cfg, args.output, progress=not args.no_progress)
+    if ddp_child(): return 0
     summary = json.loads((model_dir/"summary.json").read_text())
     print(f"model: {model_dir}")
     print(f"epochs: {summary['epochs']}, fit: {summary['fit_seconds']} s, pixel error: {summary['pixel_error']}")

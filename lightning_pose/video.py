@@ -12,6 +12,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .augment import ClipAugment, draw_augmentation, invert_affine
 from .data import denormalize as denormalize01, normalize as normalize01
@@ -154,6 +155,7 @@ class UnlabeledClips:
         self.backend, self.decode_device = choose_backend(self.videos, backend)
         self.device = _default_device(self.decode_device, device)
         self.epoch, self._k = 0, 0
+        self.rank, self.world_size = 0, 1   # DDP: this process reads every world_size-th clip of an epoch (`shard`)
         self.dali = None   # the DALI clip stream (`lightning_pose.dali.DaliClips`), made on the first DALI epoch
 
     def __len__(self): return len(self.clips)
@@ -169,9 +171,9 @@ class UnlabeledClips:
             return
         order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.clips))
         self.epoch += 1
-        for i in order:
+        for i in order[self.rank::self.world_size]:
             v, start = self.clips[i]
-            k = self._k; self._k += 1
+            k = self._k * self.world_size + self.rank; self._k += 1
             A, b, c = draw_augmentation(self.augment, self.seed, k, self.hw)
             x = read_frames(self.videos[v], start, start + self.clip_length)
             yield self._item(process_clip(x, self.hw, A, b, c, self.device), v, start, k, A)
@@ -179,10 +181,22 @@ class UnlabeledClips:
     def _dali_epoch(self) -> Iterator[dict]:
         if self.dali is None:
             from lightning_pose.dali import DaliClips
-            self.dali = DaliClips(self.videos, self.clip_length, self.hw, len(self.clips), self.augment, self.seed,
+            self.dali = DaliClips(self.videos, self.clip_length, self.hw, len(self.clips), self.augment, self.seed + 7919 * self.rank,
                                   self.decode_device, self.device, self.num_threads)
         self.epoch += 1
         yield from self.dali
+
+# %% ../nbs/06_video.ipynb #d6315530
+@patch
+def shard(self: UnlabeledClips,
+          rank: int,        # this process's number, 0 .. world_size - 1
+          world_size: int,  # number of processes
+         ) -> UnlabeledClips:
+    "Read only this process's share of each epoch's clips (DDP)."
+    if not 0 <= rank < world_size: raise ValueError(f"rank must lie in [0, {world_size}), got {rank}")
+    if self.dali is not None and rank != self.rank: raise RuntimeError("shard() must come before the first DALI epoch")
+    self.rank, self.world_size = rank, world_size
+    return self
 
 # %% ../nbs/06_video.ipynb #ea407f05
 def camera_sessions(videos: Sequence[str|Path],  # every camera's videos, in any order
@@ -246,6 +260,16 @@ class CameraClips:
             yield dict(frames=torch.stack([d["frames"] for d in items]), frame_idx=i0["frame_idx"],
                        videos=[d["video"] for d in items], orig_hw=[d["orig_hw"] for d in items],
                        affine=torch.stack([d["affine"] for d in items]), clip=i0["clip"])
+
+# %% ../nbs/06_video.ipynb #f8ee198d
+@patch
+def shard(self: CameraClips,
+          rank: int,        # this process's number, 0 .. world_size - 1
+          world_size: int,  # number of processes
+         ) -> CameraClips:
+    "Read only this process's share of each epoch's sessions' clips (DDP); every camera the same share."
+    for l in self.loaders: l.shard(rank, world_size)
+    return self
 
 # %% ../nbs/06_video.ipynb #34422bc3
 def _with_context(chunks: Iterator[tuple[torch.Tensor, np.ndarray]], batch_size: int, context: int):
