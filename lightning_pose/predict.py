@@ -17,6 +17,7 @@ from .config import ProjectConfig
 from .heatmaps import rescale_keypoints
 from .io import atomic_write, pose_array, pose_df, read_pose_csv, write_pose_csv
 from .train import PoseModule
+from .export import OnnxPoseModel
 from .video import PredictionSequences
 from .videoio import iter_frames, video_info, write_video
 
@@ -27,8 +28,11 @@ __all__ = ['HELP', 'load_model', 'predict_batch', 'predict_video', 'draw_keypoin
 # %% ../nbs/11_predict.ipynb #e52a21c9
 def load_model(model_dir: str|Path,   # directory written by `train`
                device: str="auto",    # "cpu", "cuda" or "auto"
-              ) -> PoseModule:
-    "The best checkpoint of a model directory, in eval mode."
+               runtime: str="torch",  # "torch" (the checkpoint) or "onnx" (model.onnx, from `litpose export`)
+              ) -> PoseModule|OnnxPoseModel:
+    "The best checkpoint of a model directory in eval mode, or its exported ONNX model."
+    if runtime == "onnx": return OnnxPoseModel(model_dir)
+    if runtime != "torch": raise ValueError(f"runtime must be 'torch' or 'onnx', got {runtime!r}")
     d = Path(model_dir)
     ckpt = d/"best.ckpt" if d.is_dir() else d
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
@@ -48,7 +52,7 @@ def predict_batch(module: PoseModule,     # a loaded model (`load_model`)
     xy = rescale_keypoints(pred["keypoints"], module.image_hw, orig_hw)
     return xy.float().cpu().numpy(), pred["confidence"].float().cpu().numpy()
 
-def predict_video(model: str|Path|PoseModule,  # model directory or loaded module
+def predict_video(model: str|Path|PoseModule|OnnxPoseModel, # model directory or loaded model (`load_model`)
                   video: str|Path,             # any video PyAV (or DALI) decodes
                   output_csv: str|Path|None=None, # default: <model_dir>/video_preds/<video stem>.csv
                   batch_size: int=32,          # predicted frames per batch
@@ -57,9 +61,9 @@ def predict_video(model: str|Path|PoseModule,  # model directory or loaded modul
                   progress: bool=True,         # show a progress bar
                  ) -> Path:
     "Predict every frame of a video and write a predictions CSV (x, y, likelihood per keypoint)."
-    module = model if isinstance(model, PoseModule) else load_model(model)
+    module = load_model(model) if isinstance(model, (str, Path)) else model
     if output_csv is None:
-        if isinstance(model, PoseModule): raise ValueError("output_csv is needed when a module (not a model directory) is given")
+        if not isinstance(model, (str, Path)): raise ValueError("output_csv is needed when a module (not a model directory) is given")
         output_csv = Path(model)/"video_preds"/f"{Path(video).stem}.csv"
     output_csv = Path(output_csv)
     if output_csv.exists() and not overwrite: raise FileExistsError(f"{output_csv} exists; pass overwrite=True to replace it")
@@ -127,13 +131,14 @@ def add_arguments(p: argparse.ArgumentParser, # the `litpose predict` subcommand
     p.add_argument("--output-dir", help="where to write <video>.csv (default: <model_dir>/video_preds)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--backend", default="auto", choices=["auto", "dali", "cpu"])
+    p.add_argument("--runtime", default="torch", choices=["torch", "onnx"], help="onnx: the model `litpose export` wrote")
     p.add_argument("--labeled-video", action="store_true", help="also write <video>_labeled.mp4")
     p.add_argument("--overwrite", action="store_true")
 
 def run(args: argparse.Namespace, # parsed `litpose predict` arguments
        ) -> int:                 # exit status
     "Predict every input video with the model; print the speed and where the CSVs went."
-    module = load_model(args.model_dir)
+    module = load_model(args.model_dir, runtime=args.runtime)
     out_dir = Path(args.output_dir) if args.output_dir else Path(args.model_dir)/"video_preds"
     for v in args.inputs:
         t0 = time.time()
