@@ -137,20 +137,28 @@ def _window_index(peak: Tensor, n: int, size: int) -> Tensor:
     "First cell of an `n`-cell window centred on `peak` (clamped inside `size` cells)."
     return (peak - n // 2).clamp(0, size - n)
 
+@functools.lru_cache(maxsize=32)
+def _window_matrices(n_in: int, n_out: int, n: int) -> Tensor:
+    "(n_in - n + 1, n s, n + 4): rows of `_cubic_matrix` for the output pixels of an `n`-cell window at each start, on its support."
+    M, s, P = _cubic_matrix(n_in, n_out, -0.5), n_out // n_in, n + 4
+    out = []
+    for t in range(n_in - n + 1):
+        c0 = min(max(t + n // 2 - P // 2, 0), n_in - P)          # `_window_index` of the support
+        out.append(M[t * s:(t + n) * s, c0:c0 + P])
+    return torch.stack(out).float()
+
 def _local_soft_argmax(logh: Tensor, image_hw: tuple[int, int], top: Tensor, left: Tensor, n: int,
                        temperature: float) -> tuple[Tensor, Tensor]:
     "Soft argmax (N, 2) of log heat maps (N, h, w) over the upsampled pixels of `n`-cell windows, and each window's peak (N,)."
     N, h, w = logh.shape
     (H, W), P, dev = image_hw, n + 4, logh.device
-    sy, sx = H // h, W // w
-    rows = _window_index(top + n // 2, P, h)[:, None] + torch.arange(P, device=dev)     # the kernel's support, (N, P)
-    cols = _window_index(left + n // 2, P, w)[:, None] + torch.arange(P, device=dev)
-    ys = top[:, None] * sy + torch.arange(n * sy, device=dev)                            # output pixels, (N, n sy)
-    xs = left[:, None] * sx + torch.arange(n * sx, device=dev)
-    My, Mx = _cubic_matrix(h, H, -0.5).to(logh), _cubic_matrix(w, W, -0.5).to(logh)
-    patch = logh[torch.arange(N, device=dev)[:, None, None], rows[:, :, None], cols[:, None, :]]
-    up = (My[ys[:, :, None], rows[:, None, :]] @ patch @ Mx[xs[:, :, None], cols[:, None, :]].transpose(1, 2)).exp()
+    rows, cols = _window_index(top + n // 2, P, h), _window_index(left + n // 2, P, w)   # first cells of the kernel's support
+    patch = logh.unfold(1, P, 1).unfold(2, P, 1)[torch.arange(N, device=dev), rows, cols]   # (N, P, P)
+    My, Mx = _window_matrices(h, H, n).to(logh)[top], _window_matrices(w, W, n).to(logh)[left]
+    up = (My @ patch @ Mx.transpose(1, 2)).exp()                                  # (N, n sy, n sx)
     p = spatial_softmax(up, temperature)
+    ys = top[:, None] * (H // h) + torch.arange(n * (H // h), device=dev)
+    xs = left[:, None] * (W // w) + torch.arange(n * (W // w), device=dev)
     xy = torch.stack([(p.sum(-2) * _grid_coords(W, 1., p)[xs]).sum(-1), (p.sum(-1) * _grid_coords(H, 1., p)[ys]).sum(-1)], -1)
     return xy, up.flatten(1).max(1).values
 
@@ -160,9 +168,12 @@ KEYS_NEGATIVE = 0.28125   # largest total negative weight of the 2D Keys (a = -0
 def upsampled_bound(logh: Tensor, # (N, h, w) log heat maps
                    ) -> Tensor:   # (N, h + 1, w + 1) bound for the pixels whose kernel starts at each cell - 1
     "Upper bound of the log-bicubic upsampled log heat map over the pixels that read each 4 x 4 block of cells."
-    x = F.pad(logh[:, None], (2, 2, 2, 2), mode='replicate')                  # the kernel's clamped borders
-    hi, lo = F.max_pool2d(x, 4, 1), -F.max_pool2d(-x, 4, 1)
-    return (hi + KEYS_NEGATIVE * (hi - lo))[:, 0]                              # u <= max + (negative weights) x range
+    x = F.pad(logh[:, None], (2, 2, 2, 2), mode='replicate')[:, 0]            # the kernel's clamped borders
+    def run(x, f, d):                                                          # f over 4 consecutive cells along dim d
+        n = x.shape[d] - 3
+        return f(f(x.narrow(d, 0, n), x.narrow(d, 1, n)), f(x.narrow(d, 2, n), x.narrow(d, 3, n)))
+    hi, lo = run(run(x, torch.maximum, 1), torch.maximum, 2), run(run(x, torch.minimum, 1), torch.minimum, 2)
+    return hi + KEYS_NEGATIVE * (hi - lo)                                      # u <= max + (negative weights) x range
 
 def _read_inside(first: Tensor, n: int, size: int) -> Tensor:
     "(N, size + 1): which kernel positions (cell - 1 .. size - 1) only window pixels use; a window at a border owns the edge."
