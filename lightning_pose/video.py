@@ -21,7 +21,7 @@ from .videoio import check_video_file, iter_frames, read_frames, video_info
 # %% auto #0
 __all__ = ['DALI_CPU_CODECS', 'clip_starts', 'clip_index', 'normalize', 'denormalize', 'resize_frames', 'warp_frames',
            'color_frames', 'process_clip', 'dali_available', 'choose_backend', 'UnlabeledClips', 'camera_sessions',
-           'CameraClips', 'PredictionSequences']
+           'CameraClips', 'prediction_frames', 'PredictionSequences']
 
 # %% ../nbs/06_video.ipynb #227164f7
 def clip_starts(n_frames: int,    # frames in the video
@@ -271,6 +271,17 @@ def shard(self: CameraClips,
     for l in self.loaders: l.shard(rank, world_size)
     return self
 
+# %% ../nbs/06_video.ipynb #d4ad4f34
+def prediction_frames(frames: np.ndarray,             # (T, H, W, 3) uint8 RGB
+                      resize_hw: tuple[int, int]|None, # (h, w), None = keep
+                      device: str|torch.device="cpu", # where to compute (and return) the frames
+                     ) -> torch.Tensor:               # (T, 3, h, w) float32, normalised
+    "Resize uint8 frames as the labeled frames are resized, then normalise (the CPU reader's prediction path)."
+    x = torch.as_tensor(frames).to(device).permute(0, 3, 1, 2)          # channels-last memory: the fast uint8 kernel
+    if resize_hw is not None and tuple(x.shape[-2:]) != tuple(resize_hw):
+        x = F.interpolate(x, size=tuple(resize_hw), mode="bilinear", align_corners=False, antialias=True)
+    return normalize(x.float()).contiguous()
+
 # %% ../nbs/06_video.ipynb #34422bc3
 def _with_context(chunks: Iterator[tuple[torch.Tensor, np.ndarray]], batch_size: int, context: int):
     "Regroup ordered `(frames, frame_idx)` chunks into batches of `batch_size` predicted frames with edge-padded context."
@@ -315,7 +326,7 @@ class PredictionSequences:
             return
         start = 0
         for x in iter_frames(self.video, self.batch_size):
-            yield process_clip(x, self.hw, device=self.device), np.arange(start, start + len(x)); start += len(x)
+            yield prediction_frames(x, self.hw, self.device), np.arange(start, start + len(x)); start += len(x)
 
     def __iter__(self) -> Iterator[dict]:
         A = torch.eye(2, 3)
