@@ -200,6 +200,14 @@ def window_estimates(heatmaps: Tensor,           # (B, K, h, w) normalised heat 
     return xy, outside + margin / temperature < top_value
 
 # %% ../nbs/03_heatmaps.ipynb #351fbe84
+def _soft_argmax_inplace(hm: Tensor, image_hw: tuple[int, int], temperature: float) -> Tensor:
+    "The full log-bicubic soft argmax (N, 2) of maps (N, 1, h, w), in place where it can be (no gradients)."
+    (H, W), (h, w) = image_hw, hm.shape[-2:]
+    up = (_cubic_matrix(h, H, -0.5).to(hm) @ hm.clamp_min(1e-30).log() @ _cubic_matrix(w, W, -0.5).to(hm).T).exp_()
+    e = up.sub_(up.flatten(-2).amax(-1)[..., None, None]).mul_(temperature).exp_()    # the softmax's numerator
+    z = e.sum((-2, -1))
+    return torch.stack([e.sum(-2) @ _grid_coords(W, 1., e) / z, e.sum(-1) @ _grid_coords(H, 1., e) / z], -1)[:, 0]
+
 def soft_argmax_window(heatmaps: Tensor,           # (B, K, h, w) normalised heat maps
                        image_hw: tuple[int, int],  # (height, width) of the network input, a multiple of (h, w)
                        temperature: float=1000.,   # sharpening before the expectation
@@ -209,10 +217,11 @@ def soft_argmax_window(heatmaps: Tensor,           # (B, K, h, w) normalised hea
     "`soft_argmax(heatmaps, image_hw)` (log-bicubic, upsampled), on a window around each peak where that is exact."
     B, K, h, w = heatmaps.shape
     (H, W), n = image_hw, 2 * radius + 1
-    if H % h or W % w or min(h, w) < n + 4: return soft_argmax(heatmaps, image_hw, temperature=temperature)
+    if H % h or W % w or min(h, w) < n + 4:
+        return _soft_argmax_inplace(heatmaps.float().reshape(B * K, 1, h, w), image_hw, temperature).reshape(B, K, 2)
     with torch.autocast(heatmaps.device.type, enabled=False):
         xy, ok = window_estimates(heatmaps, image_hw, temperature, radius, margin)
-        if not ok.all(): xy[~ok] = soft_argmax(heatmaps.float().reshape(B * K, 1, h, w)[~ok], image_hw, temperature=temperature)[:, 0]
+        if not ok.all(): xy[~ok] = _soft_argmax_inplace(heatmaps.float().reshape(B * K, 1, h, w)[~ok], image_hw, temperature)
     return xy.reshape(B, K, 2)
 
 # %% ../nbs/03_heatmaps.ipynb #365afb2a
