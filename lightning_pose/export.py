@@ -33,9 +33,13 @@ class ClipNetwork(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor]:
-        out = self.net.forward_clip(frames)
-        return out['static'], out['context']
+@patch
+def forward(self: ClipNetwork,
+            frames: Tensor,            # (T, 3, H, W) consecutive frames, T >= 2J + 1
+           ) -> tuple[Tensor, Tensor]: # static, context logits (T - 2J, K, h, w)
+    "Both heads' logits for the frames of the clip that have full context."
+    out = self.net.forward_clip(frames)
+    return out['static'], out['context']
 
 def export_spec(module: PoseModule, # a loaded model
                ) -> tuple[nn.Module, list[str], list[str], dict]: # network, input names, output names, dynamic axes

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import argparse
+import queue
+import threading
 import time
 from pathlib import Path
 
@@ -22,8 +24,8 @@ from .video import PredictionSequences
 from .videoio import iter_frames, video_info, write_video
 
 # %% auto #0
-__all__ = ['HELP', 'load_model', 'predict_batch', 'predict_video', 'draw_keypoints', 'write_labeled_video', 'add_arguments',
-           'run']
+__all__ = ['HELP', 'load_model', 'prefetch', 'predict_batch', 'predict_video', 'draw_keypoints', 'write_labeled_video',
+           'add_arguments', 'run']
 
 # %% ../nbs/11_predict.ipynb #e52a21c9
 def load_model(model_dir: str|Path,   # directory written by `train`
@@ -39,6 +41,30 @@ def load_model(model_dir: str|Path,   # directory written by `train`
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     module = PoseModule.load_from_checkpoint(ckpt, map_location=dev, weights_only=False).eval()
     return module.to(memory_format=torch.channels_last)      # ~20% faster convolutions on CPU (oneDNN), same results
+
+# %% ../nbs/11_predict.ipynb #bba55e1e
+def prefetch(items,           # an iterable (the video reader)
+             depth: int=2,    # items read ahead
+            ):
+    "Iterate `items` from a background thread, up to `depth` items ahead; its exceptions are raised here."
+    q, stop = queue.Queue(depth), threading.Event()
+    def work():
+        try:
+            for x in items:
+                if stop.is_set(): return
+                q.put(("item", x))
+            q.put(("end", None))
+        except BaseException as e: q.put(("error", e))
+    threading.Thread(target=work, daemon=True).start()
+    try:
+        while True:
+            kind, x = q.get()
+            if kind == "end": return
+            if kind == "error": raise x
+            yield x
+    finally:
+        stop.set()
+        while not q.empty(): q.get_nowait()
 
 # %% ../nbs/11_predict.ipynb #0fad7b3f
 @torch.inference_mode()
@@ -72,7 +98,8 @@ def predict_video(model: str|Path|PoseModule|OnnxPoseModel, # model directory or
     n = seqs.info.n_frames
     K = module.hparams.n_keypoints
     xy, conf = np.full((n, K, 2), np.nan, np.float32), np.full((n, K), np.nan, np.float32)
-    for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
+    batches = prefetch(seqs) if seqs.backend == "cpu" else seqs                 # decode the next batch meanwhile
+    for b in tqdm(batches, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
         idx = b["frame_idx"].numpy()
         xy[idx], conf[idx] = predict_batch(module, b["frames"], tuple(b["orig_hw"]))
     if np.isnan(xy).all(-1).all(-1).any(): raise RuntimeError(f"{video}: some frames were not predicted")
