@@ -56,7 +56,7 @@ def load_checkpoint_module(model_dir: str|Path, # a model directory made by `lit
     d = Path(model_dir)
     ckpt = d/"best.ckpt" if d.is_dir() else d
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
-    return PoseModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=False).eval()
+    return PoseModule.load_from_checkpoint(ckpt, map_location="cpu", weights_only=False, pretrained=False).eval()
 
 def export_onnx(model: str|Path|PoseModule,   # model directory (or `.ckpt`), or a loaded module
                 output: str|Path|None=None,   # the `.onnx` file; default <model_dir>/model.onnx
@@ -168,6 +168,14 @@ def decode(self: OnnxPoseModel,
 def eval(self: OnnxPoseModel) -> OnnxPoseModel:
     "Itself (an exported graph is always in inference mode)."
     return self
+
+@patch
+def predict_resized(self: OnnxPoseModel,
+                    frames: Tensor,            # (n + 2J, 3, h, w) normalised network-input frames, J = context frames for the TCN
+                    orig_hw: tuple[int, int],  # (H, W) of the original frames: keypoints are returned in their pixels
+                   ) -> tuple[np.ndarray, np.ndarray]: # (n, K, 2) keypoints, (n, K) confidence
+    "Keypoints (original pixels) and confidence of a batch of frames, as `PoseModule.predict_resized` gives them."
+    return PoseModule.predict_resized(self, frames, orig_hw)
 
 # %% ../nbs/10a_export.ipynb #5a847031
 HELP = "export a trained model for fast inference (ONNX)"

@@ -369,14 +369,14 @@ def predict_clip(self: ContextModel,
 # %% ../nbs/07_models.ipynb #3a5f425f
 def build_model(cfg: ProjectConfig,               # project configuration
                 n_keypoints: int|None=None,       # default: len(cfg.data.keypoint_names)
-                pretrained: bool|str|Path|None=None, # override cfg.model.pretrained (e.g. False when loading a checkpoint)
+                pretrained: bool|str|Path|None=None, # override cfg.model.pretrained (None: it, or False with model.checkpoint)
                ) -> HeatmapModel:
     "The baseline or TCN model a project configuration describes."
     m, d = cfg.model, cfg.data
     if n_keypoints is None:
         if d.keypoint_names is None: raise ValueError("build_model: number of keypoints unknown; pass n_keypoints or set data.keypoint_names")
         n_keypoints = len(d.keypoint_names)
-    weights = m.pretrained if pretrained is None else pretrained
+    weights = (False if m.checkpoint else m.pretrained) if pretrained is None else pretrained   # a checkpoint's weights follow
     if isinstance(weights, (str, Path)) and cfg.source and not Path(weights).is_absolute():
         weights = Path(cfg.source).parent / weights
     kw = dict(backbone=m.backbone, downsample_factor=d.downsample_factor, pretrained=weights, confidence_radius=m.confidence_radius)

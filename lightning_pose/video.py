@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -21,7 +23,7 @@ from .videoio import check_video_file, iter_frames, read_frames, video_info
 # %% auto #0
 __all__ = ['DALI_CPU_CODECS', 'clip_starts', 'clip_index', 'normalize', 'denormalize', 'resize_frames', 'warp_frames',
            'color_frames', 'process_clip', 'dali_available', 'choose_backend', 'UnlabeledClips', 'camera_sessions',
-           'CameraClips', 'prediction_frames', 'PredictionSequences']
+           'CameraClips', 'prediction_frames', 'prefetch', 'PredictionSequences']
 
 # %% ../nbs/06_video.ipynb #227164f7
 def clip_starts(n_frames: int,    # frames in the video
@@ -282,6 +284,30 @@ def prediction_frames(frames: np.ndarray,             # (T, H, W, 3) uint8 RGB
         x = F.interpolate(x, size=tuple(resize_hw), mode="bilinear", align_corners=False, antialias=True)
     return normalize(x.float()).contiguous()
 
+# %% ../nbs/06_video.ipynb #2cb89aa9
+def prefetch(items,           # an iterable (a video reader)
+             depth: int=2,    # items read ahead
+            ) -> Iterator:
+    "Iterate `items` from a background thread, up to `depth` items ahead; its exceptions are raised here."
+    q, stop = queue.Queue(depth), threading.Event()
+    def work():
+        try:
+            for x in items:
+                if stop.is_set(): return
+                q.put(("item", x))
+            q.put(("end", None))
+        except BaseException as e: q.put(("error", e))
+    threading.Thread(target=work, daemon=True).start()
+    try:
+        while True:
+            kind, x = q.get()
+            if kind == "end": return
+            if kind == "error": raise x
+            yield x
+    finally:
+        stop.set()
+        while not q.empty(): q.get_nowait()
+
 # %% ../nbs/06_video.ipynb #34422bc3
 def _with_context(chunks: Iterator[tuple[torch.Tensor, np.ndarray]], batch_size: int, context: int):
     "Regroup ordered `(frames, frame_idx)` chunks into batches of `batch_size` predicted frames with edge-padded context."
@@ -330,6 +356,7 @@ class PredictionSequences:
 
     def __iter__(self) -> Iterator[dict]:
         A = torch.eye(2, 3)
-        for x, i in _with_context(self._chunks(), self.batch_size, self.context):
+        chunks = prefetch(self._chunks()) if self.backend == "cpu" else self._chunks()   # decode ahead of the network
+        for x, i in _with_context(chunks, self.batch_size, self.context):
             yield dict(frames=x, frame_idx=torch.as_tensor(i, dtype=torch.int64), context=self.context, video=self.video,
                        orig_hw=(self.info.height, self.info.width), affine=A)
