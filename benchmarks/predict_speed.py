@@ -102,13 +102,15 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=tp.DEFAULT_DATA)
     ap.add_argument("--sizes", default="128,256")
-    ap.add_argument("--epochs", type=int, default=5, help="training epochs of our model (heat maps must be peaked)")
+    ap.add_argument("--epochs", type=int, default=20, help="training epochs of our model (heat maps must be peaked)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--ref", action="store_true", help="also run the reference package")
     ap.add_argument("--ref-python", default=tp.DEFAULT_REF_PYTHON)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--model", action="append", default=[], metavar="SIZE=DIR",
+                    help="use this trained model directory for SIZE instead of training one (e.g. train_predict.py's ours_model)")
     a = ap.parse_args(argv)
     import torch
     torch.set_num_threads(a.threads)
@@ -120,8 +122,14 @@ def main(argv=None):
     load0, res = os.getloadavg(), {}
     for size in [int(s) for s in a.sizes.split(",")]:
         w = work/f"s{size}"; w.mkdir(parents=True, exist_ok=True)
-        print(f"[{time.strftime('%H:%M:%S')}] {size} px: training our model ({a.epochs} epochs) ...", flush=True)
-        md = train_ours(a.data, size, a.epochs, w)
+        given = dict(m.split("=", 1) for m in a.model)
+        if str(size) in given:
+            from lightning_pose.export import export_onnx
+            md = Path(given[str(size)])
+            if not (md/"model.onnx").exists(): export_onnx(md)
+        else:
+            print(f"[{time.strftime('%H:%M:%S')}] {size} px: training our model ({a.epochs} epochs) ...", flush=True)
+            md = train_ours(a.data, size, a.epochs, w)
         print(f"[{time.strftime('%H:%M:%S')}] {size} px: measuring ({a.repeat} rounds) ...", flush=True)
         r = measure_ours(md, video, a.batch, a.repeat, w)
         if a.ref:
