@@ -18,6 +18,7 @@ COMMANDS = {  # subcommand -> module implementing it
     "train": "lightning_pose.train",
     "predict": "lightning_pose.predict",
     "convert": "lightning_pose.formats",
+    "export": "lightning_pose.export",
     "eks": "lightning_pose.eks.cli",
 }
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError, ImportError)  # ImportError: an optional package (its message says which)

@@ -20,8 +20,9 @@ from .formats import read_labels
 from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_names
 
 # %% auto #0
-__all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'DataConfig', 'ModelConfig', 'AugmentationConfig', 'TrainingConfig', 'LossConfig',
-           'LossesConfig', 'loss_schedule', 'ProjectConfig', 'ConfigError', 'from_dict', 'to_dict', 'check_values',
+__all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'TRANSFORMER_STRIDE', 'PRECISIONS', 'DataConfig', 'ModelConfig',
+           'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig', 'loss_schedule', 'ProjectConfig',
+           'ConfigError', 'from_dict', 'to_dict', 'check_values', 'backbone_stride', 'validate_hardware',
            'validate_config', 'parse_override', 'load_config', 'data_path', 'csv_files', 'n_cameras',
            'check_project_data', 'keypoint_spec', 'unsupervised_spec', 'resolved_dict', 'save_config']
 
@@ -46,8 +47,9 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     "Network architecture and heat-map settings."
-    backbone: str = "resnet50"                   # torchvision CNN name (`lightning_pose.models.BACKBONES`)
+    backbone: str = "resnet50"                   # torchvision CNN name (`lightning_pose.models.BACKBONES`) or vision transformer (`TRANSFORMERS`)
     pretrained: bool|str = True                  # ImageNet weights (downloaded once), False (random), or a local weights file
+    checkpoint: str|None = None                  # start from an earlier model (its directory or .ckpt): weights copied, keypoints matched by name
     model_type: Literal["heatmap", "context"] = "heatmap" # baseline or temporal context network (TCN)
     context_frames: int = 2                      # J: the TCN sees 2J+1 consecutive frames
     heatmap_loss: Literal["mse", "kl", "js"] = "mse" # supervised loss between heat maps that each sum to 1 (MSE: 0 to 2 per keypoint)
@@ -90,6 +92,11 @@ class TrainingConfig:
     seed: int = 0                                # splits, initialisation, augmentation draws and clip order
     num_workers: int = 0                         # data-loading processes (0: load in the training process)
     accelerator: str = "auto"                    # "cpu", "gpu" or "auto"
+    devices: int|str = 1                         # devices per machine, or "auto" (all of them); more than one trains with DDP
+    num_nodes: int = 1                           # machines (Lightning's multi-node DDP)
+    strategy: str = "auto"                       # Lightning strategy: "auto", "ddp", "ddp_spawn", "fsdp", ...
+    precision: int|str = 32                      # 32, "16-mixed" (GPU) or "bf16-mixed" (GPU or CPU)
+    accumulate_grad_batches: int = 1             # add the gradients of this many batches before each optimiser step
     augmentation: AugmentationConfig = field(default_factory=AugmentationConfig) # see above
 
 # %% ../nbs/01_config.ipynb #a6d23e97
@@ -226,9 +233,31 @@ def check_values(cfg: ProjectConfig, # a config built by `from_dict`
         if len(pair) != 2 or (names is not None and not set(pair) <= set(names)):
             fail("data.skeleton", f"each entry must be two keypoint names{f' of {names}' if names else ''}, got {pair}")
 
-# %% ../nbs/01_config.ipynb #f0c272ad
-BACKBONE_STRIDE = 32  # torchvision CNN backbones reduce the input 32x
+# %% ../nbs/01_config.ipynb #8d00555c
+BACKBONE_STRIDE = 32     # torchvision CNN backbones reduce the input 32x
+TRANSFORMER_STRIDE = 16  # vision transformers (backbones named vit...) see 16 x 16-pixel patches
 
+def backbone_stride(name: str, # `model.backbone`
+                   ) -> int:   # input pixels per feature pixel
+    "The stride of a backbone: 16 for vision transformers (names starting with `vit`), else 32."
+    return TRANSFORMER_STRIDE if name.startswith("vit") else BACKBONE_STRIDE
+
+# %% ../nbs/01_config.ipynb #cf9781ef
+PRECISIONS = ("32", "16-mixed", "bf16-mixed")
+
+def validate_hardware(cfg: ProjectConfig, # a config built by `from_dict`
+                     ):
+    "Raise `ConfigError` for devices, precision or gradient accumulation that training cannot use."
+    src, t = cfg.source or "config", cfg.training
+    def fail(key, msg): raise ConfigError(src, msg, key=f"training.{key}")
+    if str(t.precision) not in PRECISIONS: fail("precision", f"must be one of {list(PRECISIONS)}, got {t.precision!r}")
+    if str(t.precision) == "16-mixed" and t.accelerator == "cpu": fail("precision", "16-mixed needs a GPU; use bf16-mixed on CPU")
+    if t.devices != "auto" and not (isinstance(t.devices, int) and t.devices >= 1):
+        fail("devices", f"must be a number >= 1 or 'auto', got {t.devices!r}")
+    for k in ("num_nodes", "accumulate_grad_batches"):
+        if getattr(t, k) < 1: fail(k, f"must be >= 1, got {getattr(t, k)}")
+
+# %% ../nbs/01_config.ipynb #f0c272ad
 def validate_config(cfg: ProjectConfig, # a config built by `from_dict`
                    ):
     "Raise `ConfigError` for values that are impossible together."
@@ -236,8 +265,8 @@ def validate_config(cfg: ProjectConfig, # a config built by `from_dict`
     def fail(key, msg): raise ConfigError(src, msg, key=key)
     for k in ("image_resize_height", "image_resize_width"):
         v = getattr(d, k)
-        if v <= 0 or v % BACKBONE_STRIDE:
-            fail(f"data.{k}", f"must be a positive multiple of {BACKBONE_STRIDE} (the backbone's stride), got {v}")
+        if v <= 0 or v % backbone_stride(m.backbone):
+            fail(f"data.{k}", f"must be a positive multiple of {backbone_stride(m.backbone)} (the stride of backbone {m.backbone}), got {v}")
     if d.downsample_factor not in (2, 3): fail("data.downsample_factor", f"must be 2 (heat maps 4x smaller) or 3 (8x), got {d.downsample_factor}")
     if d.keypoint_names is not None:
         try: check_unique_names(d.keypoint_names)
@@ -272,6 +301,7 @@ def validate_config(cfg: ProjectConfig, # a config built by `from_dict`
     if len(t.augmentation.scale) != 2 or not 0 < lo <= hi: fail("training.augmentation.scale", f"must be [min, max] with 0 < min <= max, got {t.augmentation.scale}")
     if l.clip_length < 2: fail("losses.clip_length", f"must be >= 2, got {l.clip_length}")
     check_values(cfg)
+    validate_hardware(cfg)
 
 # %% ../nbs/01_config.ipynb #01e2957a
 def parse_override(s: str, # `section.key=value`, the value in YAML (`losses.unsupervised=[temporal]`)

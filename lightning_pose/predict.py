@@ -21,6 +21,7 @@ from .data import IMAGE_EXTS, VIDEO_EXTS, LabeledFrames, normalize, read_image, 
 from .heatmaps import rescale_keypoints
 from .io import DataFileError, atomic_write, check_new_outputs, keypoint_names, pose_array, pose_df, read_pose_csv, write_pose_csv
 from .train import PoseModule, model_dir_state, predict_dataset, video_predictions
+from .export import OnnxPoseModel
 from .video import PredictionSequences
 from .videoio import iter_frames, video_info, write_video
 
@@ -33,8 +34,11 @@ __all__ = ['HELP', 'load_model', 'predict_batch', 'predict_video', 'as_rgb', 'pr
 def load_model(model_dir: str|Path,   # directory written by `train` (or a .ckpt file)
                device: str="auto",    # "cpu", "cuda" or "auto"
                allow_incomplete: bool=False, # use the best checkpoint of a run that did not finish
-              ) -> PoseModule:
-    "The best checkpoint of a model directory, in eval mode; an unfinished run's directory is refused unless allowed."
+               runtime: str="torch",  # "torch" (the checkpoint) or "onnx" (model.onnx, from `litpose export`)
+              ) -> PoseModule|OnnxPoseModel:
+    "The best checkpoint of a model directory in eval mode (or its exported ONNX model); an unfinished run is refused unless allowed."
+    if runtime not in ("torch", "onnx"): raise ValueError(f"runtime must be 'torch' or 'onnx', got {runtime!r}")
+    if runtime == "onnx": return OnnxPoseModel(model_dir)
     d = Path(model_dir)
     ckpt = d/"best.ckpt" if d.is_dir() else d
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
@@ -57,7 +61,7 @@ def predict_batch(module: PoseModule,     # a loaded model (`load_model`)
     "Keypoints of the frames of one batch, already resized and normalised (the TCN predicts the middle n)."
     return module.predict_resized(frames, orig_hw)
 
-def predict_video(model: str|Path|PoseModule,  # model directory or loaded module
+def predict_video(model: str|Path|PoseModule|OnnxPoseModel, # model directory or loaded model (`load_model`)
                   video: str|Path,             # any video PyAV (or DALI) decodes
                   output_csv: str|Path|None=None, # default: <model_dir>/video_preds/<video stem>.csv
                   batch_size: int=32,          # predicted frames per batch
@@ -66,9 +70,9 @@ def predict_video(model: str|Path|PoseModule,  # model directory or loaded modul
                   progress: bool=True,         # show a progress bar
                  ) -> Path:
     "Predict every frame of a video and write a predictions CSV (x, y, likelihood per keypoint)."
-    module = model if isinstance(model, PoseModule) else load_model(model)
+    module = load_model(model) if isinstance(model, (str, Path)) else model
     if output_csv is None:
-        if isinstance(model, PoseModule): raise ValueError("output_csv is needed when a module (not a model directory) is given")
+        if not isinstance(model, (str, Path)): raise ValueError("output_csv is needed when a module (not a model directory) is given")
         output_csv = Path(model)/"video_preds"/f"{Path(video).stem}.csv"
     output_csv = Path(output_csv)
     check_new_outputs([(video, output_csv)], overwrite)
@@ -232,6 +236,7 @@ def add_arguments(p: argparse.ArgumentParser, # the `litpose predict` subcommand
     p.add_argument("--output-dir", help="where outputs go (default: <model_dir>/video_preds for videos, <model_dir>/image_preds otherwise)")
     p.add_argument("--batch-size", type=positive_int, default=32, help="frames per batch (default 32)")
     p.add_argument("--backend", default="auto", choices=["auto", "dali", "cpu"])
+    p.add_argument("--runtime", default="torch", choices=["torch", "onnx"], help="onnx: the model `litpose export` wrote (videos only)")
     p.add_argument("--labeled-video", action="store_true", help="also write <video>_labeled.mp4")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--allow-incomplete", action="store_true", help="predict with a run that did not finish (its best checkpoint so far)")
@@ -269,7 +274,9 @@ def run(args: argparse.Namespace, # parsed `litpose predict` arguments
     "Check every output first, then predict each input; print speeds, per-keypoint errors and where the files went."
     jobs = plan_jobs(args.inputs, Path(args.model_dir), args.output_dir, args.labeled_video)
     check_new_outputs([(src if kind != "images" else src[0].parent, o) for kind, src, outs in jobs for o in outs], args.overwrite)
-    module = load_model(args.model_dir, allow_incomplete=args.allow_incomplete)
+    if args.runtime == "onnx" and any(kind != "video" for kind, _, _ in jobs):
+        raise ValueError("--runtime onnx predicts videos; use the torch runtime (the default) for labels files and images")
+    module = load_model(args.model_dir, allow_incomplete=args.allow_incomplete, runtime=args.runtime)
     for kind, src, outs in jobs:
         t0 = time.time()
         if kind == "video":

@@ -11,6 +11,7 @@ import datetime
 import json
 import logging
 import math
+import os
 import shutil
 import signal
 import time
@@ -31,16 +32,17 @@ from .data import VIDEO_EXTS, LabeledDataModule, LabeledFrames
 from .heatmaps import label_heatmaps, rescale_keypoints, spatial_softmax, visible_mask
 from .io import atomic_write, check_new_outputs, pose_df, read_pose_csv, pose_array, write_pose_csv
 from .losses import LossFactory, heatmap_loss, heatmap_pixel_cost
-from .models import ContextModel, HeatmapModel, build_model, freeze_backbone
+from .models import ContextModel, HeatmapModel, build_model, freeze_backbone, init_from_checkpoint
 from .video import PredictionSequences
 
 # %% auto #0
-__all__ = ['log', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data', 'PoseModule',
-           'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset', 'predict_labeled', 'split_errors',
-           'video_predictions', 'listed_videos', 'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of',
-           'quiet_lightning', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best',
-           'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch', 'check_best_epoch',
-           'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
+__all__ = ['log', 'MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data',
+           'PoseModule', 'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset', 'predict_labeled',
+           'split_errors', 'video_predictions', 'listed_videos', 'model_dir_state', 'check_output', 'new_model_dir',
+           'accelerator_of', 'quiet_lightning', 'trainer_hardware', 'ddp_child', 'open_model_dir',
+           'start_from_checkpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model',
+           'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch',
+           'check_best_epoch', 'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
 def build_network(cfg: ProjectConfig,   # project configuration (`model` and `data` sections)
@@ -231,8 +233,10 @@ def on_load_checkpoint(self: PoseModule,
 
 @patch
 def on_fit_start(self: PoseModule):
-    "Move the loss factory's fitted buffers to the network's device."
+    "Move the loss factory's buffers to the network's device, convolutions to channels-last; under DDP, one share of clips each."
     if self.loss_factory is not None: self.loss_factory.to(self.device)
+    self.net.to(memory_format=torch.channels_last)            # oneDNN / cuDNN convolutions run faster on NHWC weights
+    if hasattr(self.unlabeled, "shard"): self.unlabeled.shard(self.global_rank, self.trainer.world_size)
 
 # %% ../nbs/10_train.ipynb #c1c6fa56
 log = logging.getLogger("lightning_pose.train")
@@ -320,7 +324,8 @@ def validation_step(self: PoseModule,
 def configure_optimizers(self: PoseModule) -> dict:
     "Adam at `training.lr`, multiplied by `lr_gamma` at each epoch of `lr_milestones`."
     t = self.cfg.training
-    opt = torch.optim.Adam(self.parameters(), lr=t.lr)
+    fused = all(p.device.type in ("cpu", "cuda") and p.dtype == torch.float32 for p in self.parameters())
+    opt = torch.optim.Adam(self.parameters(), lr=t.lr, fused=fused)          # one kernel for all parameters
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=t.lr_milestones, gamma=t.lr_gamma)
     return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
 
@@ -328,7 +333,7 @@ def configure_optimizers(self: PoseModule) -> dict:
 @patch(as_prop=True)
 def unfreeze_epoch(self: PoseModule) -> int:
     "Epoch at which the backbone starts training (0 for randomly initialised backbones)."
-    return self.cfg.training.unfreeze_epoch if self.cfg.model.pretrained else 0
+    return self.cfg.training.unfreeze_epoch if self.cfg.model.pretrained or self.cfg.model.checkpoint else 0
 
 @patch
 def on_train_epoch_start(self: PoseModule):
@@ -490,6 +495,40 @@ def quiet_lightning():
         log = logging.getLogger(name)
         if not any(isinstance(f, _NoAdverts) for f in log.filters): log.addFilter(_NoAdverts())
 
+# %% ../nbs/10_train.ipynb #7cd0d869
+def trainer_hardware(cfg: ProjectConfig, # project configuration (`training` section)
+                    ) -> dict:           # keyword arguments of `lightning.Trainer`
+    "Lightning's device, strategy, precision and gradient-accumulation arguments."
+    t = cfg.training
+    return dict(devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy, precision=str(t.precision),
+                accumulate_grad_batches=t.accumulate_grad_batches)
+
+# %% ../nbs/10_train.ipynb #ada40893
+MODEL_DIR_ENV = "LITPOSE_MODEL_DIR"
+
+def ddp_child() -> bool:
+    "Whether this process was started by DDP for another device (it uses the first process's model directory)."
+    return os.environ.get("LOCAL_RANK", "0") != "0" and MODEL_DIR_ENV in os.environ
+
+def open_model_dir(output_dir: str|Path|None=None,  # see `new_model_dir`
+                   overwrite: bool=False,           # see `new_model_dir`
+                  ) -> Path:                        # the model directory
+    "A new model directory (`new_model_dir`), or in a DDP child process the one the first process made."
+    if ddp_child(): return Path(os.environ[MODEL_DIR_ENV])
+    model_dir = new_model_dir(output_dir, overwrite=overwrite)
+    os.environ[MODEL_DIR_ENV] = str(model_dir)                      # inherited by the processes DDP starts
+    return model_dir
+
+# %% ../nbs/10_train.ipynb #b22bf563
+def start_from_checkpoint(module: PoseModule,   # the new module (changed in place)
+                          cfg: ProjectConfig,   # its configuration (`model.checkpoint`)
+                         ) -> dict|None:        # matched and new keypoint names; None without a checkpoint
+    "Copy the weights of the model `model.checkpoint` names into `module`, keypoints matched by name."
+    c = cfg.model.checkpoint
+    if not c: return None
+    p = Path(c) if Path(c).is_absolute() or not cfg.source else Path(cfg.source).parent/c
+    return init_from_checkpoint(module.net, p, cfg.data.keypoint_names)
+
 # %% ../nbs/10_train.ipynb #c4458b67
 def training_callbacks(cfg: ProjectConfig, # project configuration (`training` section)
                        model_dir: Path,    # where the checkpoints go
@@ -517,7 +556,7 @@ def build_trainer(cfg: ProjectConfig,  # project configuration (`training` secti
     t = cfg.training
     quiet_lightning()
     ckpt, cbs = training_callbacks(cfg, model_dir, has_val)
-    trainer = L.Trainer(max_epochs=t.max_epochs, min_epochs=t.min_epochs, accelerator=accelerator, devices=1,
+    trainer = L.Trainer(max_epochs=t.max_epochs, min_epochs=t.min_epochs, accelerator=accelerator, **trainer_hardware(cfg),
                         logger=L.pytorch.loggers.TensorBoardLogger(model_dir, name="tb_logs", version=""),
                         callbacks=cbs + list(callbacks), check_val_every_n_epoch=t.check_val_every_n_epoch,
                         limit_val_batches=1.0 if has_val else 0, num_sanity_val_steps=0,
@@ -661,7 +700,7 @@ def train(cfg: ProjectConfig,              # loaded project configuration (`load
          ) -> Path:                        # the model directory
     "Train a model on a project, keep the best checkpoint, score it on the labeled frames and predict the listed videos."
     if resume and output_dir is None: raise ValueError("resume needs the model directory (--output)")
-    if output_dir is not None: check_output(Path(output_dir), overwrite, resume)
+    if output_dir is not None and not ddp_child(): check_output(Path(output_dir), overwrite, resume)
     if resume: check_same_config(cfg, Path(output_dir))
     L.seed_everything(cfg.training.seed, workers=True, verbose=False)
     accel = accelerator_of(cfg)
@@ -670,11 +709,13 @@ def train(cfg: ProjectConfig,              # loaded project configuration (`load
     videos = listed_videos(cfg)
     check_new_outputs([(v, Path("video_preds")/f"{v.stem}.csv") for v in videos])
     module = PoseModule(resolved_dict(cfg), len(cfg.data.keypoint_names), factory, clips)   # the network, and its weights
-    model_dir = Path(output_dir) if resume else new_model_dir(output_dir, overwrite=overwrite)
+    if not resume: start_from_checkpoint(module, cfg)
+    model_dir = Path(output_dir) if resume else open_model_dir(output_dir, overwrite)
     trainer, ckpt = build_trainer(cfg, model_dir, len(dm.val_set) > 0, accel, progress, callbacks)
-    with removed_on_failure(model_dir, keep=resume):
-        if not resume: save_config(cfg, model_dir/"config.yaml")
+    with removed_on_failure(model_dir, keep=resume or ddp_child()):
+        if not resume and not ddp_child(): save_config(cfg, model_dir/"config.yaml")
         fit_s = fit_model(trainer, module, dm, model_dir/"last.ckpt" if resume else None)
+    if not trainer.is_global_zero: return model_dir                # DDP: the first process scores and writes
     module, best = load_best(trainer, ckpt, model_dir, device)
     check_best_epoch(cfg, checkpoint_epoch(best))
     by_camera = score_labeled(module, dm, cfg, model_dir)
@@ -705,6 +746,7 @@ def run(args, # parsed arguments of `litpose train`
     if not lp.handlers: lp.addHandler(logging.StreamHandler()); lp.setLevel(logging.INFO)   # the loss sizes
     cfg = load_config(args.config, args.overrides)
     model_dir = train(cfg, args.output, progress=not args.no_progress, overwrite=args.overwrite, resume=args.resume)
+    if ddp_child(): return 0
     summary = json.loads((model_dir/"summary.json").read_text())
     print(f"model: {model_dir}")
     print(f"epochs: {summary['epochs']}, fit: {summary['fit_seconds']} s, pixel error: {summary['pixel_error']}")
