@@ -17,7 +17,7 @@ import pandas as pd
 from .config import ProjectConfig, keypoint_spec, load_config, n_cameras, resolved_dict, save_config
 from .eks.cli import load_ensemble, run_mirrored, run_singlecam
 from .io import atomic_write, keypoint_names, pose_array, read_pose_csv
-from .metrics import (ensemble_std, metric_path, pixel_error, project_pcas, write_metrics,
+from .metrics import (ensemble_std, metric_path, pixel_error, project_pcas, project_thresholds, write_metrics,
                                     write_video_metrics)
 from .predict import load_model, predict_video
 from .train import train
@@ -191,13 +191,14 @@ class PipelineResult:
 def write_summaries(predictions: dict[str, list[Path]], # video stem -> member CSVs
                     eks: dict[str, Path],               # video stem -> EKS CSV
                     pcas: dict,                         # from `project_pcas`
+                    thresholds: dict[str, float],       # outlier thresholds (`project_thresholds`)
                     out: Path,                          # the summary CSV
                    ) -> pd.DataFrame:                   # one row per (model, video)
     "Metrics beside every members' and EKS CSV; their summaries as one table."
     rows = []
     for stem, csvs in predictions.items():
-        for c in csvs: rows.append({"model": c.parent.parent.name, "video": stem} | write_video_metrics(c, pcas))
-        if stem in eks: rows.append({"model": "eks", "video": stem} | write_video_metrics(eks[stem], pcas))
+        for c in csvs: rows.append({"model": c.parent.parent.name, "video": stem} | write_video_metrics(c, pcas, thresholds=thresholds))
+        if stem in eks: rows.append({"model": "eks", "video": stem} | write_video_metrics(eks[stem], pcas, thresholds=thresholds))
     df = pd.DataFrame(rows)
     atomic_write(out, lambda p: df.to_csv(p, index=False), overwrite=True)
     return df
@@ -223,7 +224,7 @@ def run_pipeline(cfg: ProjectConfig|str|Path,     # project configuration (or it
     for stem, files in preds.items():
         out = eks_csv(d, stem)
         eks[stem] = out if out.exists() and not any(f in new for f in files) else smooth_video(cfg, files, out, smooth_param)
-    summary = write_summaries(preds, eks, project_pcas(cfg), d/"metrics_by_video.csv")
+    summary = write_summaries(preds, eks, project_pcas(cfg), project_thresholds(cfg), d/"metrics_by_video.csv")
     return PipelineResult(d, members, preds, eks, summary, trained, new)
 
 # %% ../nbs/40_pipeline.ipynb #e3e642ed
