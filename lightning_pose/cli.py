@@ -52,3 +52,11 @@ def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:
         if args.debug: raise
         print(f"litpose {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.debug: raise
+        print(f"litpose {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if args.debug or getattr(e, "exit_code", None) is None: raise
+        print(f"litpose {args.command}: {e}", file=sys.stderr)
+        return e.exit_code

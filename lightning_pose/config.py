@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ import yaml
 from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_names, read_pose_csv
 
 # %% auto #0
-__all__ = ['BACKBONE_STRIDE', 'DataConfig', 'ModelConfig', 'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig',
-           'ProjectConfig', 'ConfigError', 'from_dict', 'to_dict', 'validate_config', 'parse_override', 'load_config',
-           'data_path', 'csv_files', 'n_cameras', 'check_project_data', 'keypoint_spec', 'unsupervised_spec',
-           'resolved_dict', 'save_config']
+__all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'DataConfig', 'ModelConfig', 'AugmentationConfig', 'TrainingConfig', 'LossConfig',
+           'LossesConfig', 'ProjectConfig', 'ConfigError', 'from_dict', 'to_dict', 'check_values', 'validate_config',
+           'parse_override', 'load_config', 'data_path', 'csv_files', 'n_cameras', 'check_project_data',
+           'keypoint_spec', 'unsupervised_spec', 'resolved_dict', 'save_config']
 
 # %% ../nbs/01_config.ipynb #4ee513f2
 @dataclass
@@ -37,6 +38,7 @@ class DataConfig:
     image_resize_height: int = 256               # network input height, pixels (multiple of 32); frames are resized to it
     image_resize_width: int = 256                # network input width, pixels (multiple of 32)
     downsample_factor: int = 2                   # heat maps are 2**downsample_factor times smaller than the input (2: 64 x 64 for 256)
+    predict_videos: list[str] = field(default_factory=list) # videos (or folders of them), relative to data_dir, predicted into <model_dir>/video_preds after training
 
 # %% ../nbs/01_config.ipynb #85b88171
 @dataclass
@@ -156,9 +158,10 @@ def _convert(value, tp, key: str, src):
         return value
     if tp is float:
         if isinstance(value, str):                 # PyYAML (YAML 1.1) reads `1e-3` as a string
-            try: return float(value)
+            try: value = float(value)
             except ValueError: pass
         if isinstance(value, bool) or not isinstance(value, (int, float)): raise ConfigError(src, f"expected a number, got {value!r}", key=key)
+        if not math.isfinite(value): raise ConfigError(src, f"expected a finite number, got {value!r}", key=key)
         return float(value)
     if tp is str:
         if not isinstance(value, str): raise ConfigError(src, f"expected a string, got {value!r}", key=key)
@@ -190,6 +193,25 @@ def to_dict(cfg, # a config dataclass
            ) -> dict:
     "Plain nested dict of a config dataclass (for YAML)."
     return dataclasses.asdict(cfg)
+
+# %% ../nbs/01_config.ipynb #d0906a45
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda")
+
+def check_values(cfg: ProjectConfig, # a config built by `from_dict`
+                ):
+    "Raise `ConfigError` for single values outside their range (checked by `validate_config`)."
+    src, t, l = cfg.source or "config", cfg.training, cfg.losses
+    def fail(key, msg): raise ConfigError(src, msg, key=key)
+    if t.lr_gamma <= 0: fail("training.lr_gamma", f"must be positive (the learning rate is multiplied by it), got {t.lr_gamma}")
+    if t.num_workers < 0: fail("training.num_workers", f"must be >= 0 (0: load in the training process), got {t.num_workers}")
+    if t.accelerator not in ACCELERATORS: fail("training.accelerator", f"must be one of {list(ACCELERATORS)}, got {t.accelerator!r}")
+    if t.early_stopping_patience < 0: fail("training.early_stopping_patience", f"must be >= 0 (0: never stop early), got {t.early_stopping_patience}")
+    for k in ("warmup_epochs", "ramp_epochs"):
+        if getattr(l, k) < 0: fail(f"losses.{k}", f"must be >= 0, got {getattr(l, k)}")
+    for n, s in l.settings.items():
+        if s.weight < 0: fail(f"losses.settings.{n}.weight", f"must be >= 0, got {s.weight}")
+        if s.epsilon is not None and s.epsilon < 0: fail(f"losses.settings.{n}.epsilon", f"must be >= 0 pixels, got {s.epsilon}")
+        if not 0 <= s.prob_threshold <= 1: fail(f"losses.settings.{n}.prob_threshold", f"must lie in [0, 1], got {s.prob_threshold}")
 
 # %% ../nbs/01_config.ipynb #f0c272ad
 BACKBONE_STRIDE = 32  # torchvision CNN backbones reduce the input 32x
@@ -236,6 +258,7 @@ def validate_config(cfg: ProjectConfig, # a config built by `from_dict`
     lo, hi = (t.augmentation.scale + [0, 0])[:2]
     if len(t.augmentation.scale) != 2 or not 0 < lo <= hi: fail("training.augmentation.scale", f"must be [min, max] with 0 < min <= max, got {t.augmentation.scale}")
     if l.clip_length < 2: fail("losses.clip_length", f"must be >= 2, got {l.clip_length}")
+    check_values(cfg)
 
 # %% ../nbs/01_config.ipynb #01e2957a
 def parse_override(s: str, # `section.key=value`, the value in YAML (`losses.unsupervised=[temporal]`)
@@ -326,10 +349,12 @@ def unsupervised_spec(cfg: ProjectConfig, # a loaded config
 # %% ../nbs/01_config.ipynb #34fcfbdd
 def resolved_dict(cfg: ProjectConfig, # a loaded config
                  ) -> dict:
-    "Plain dict of `cfg` with `data_dir` made absolute (and no `source`), valid from any folder."
+    "Plain dict of `cfg` with `data_dir` and a weights file made absolute (and no `source`), valid from any folder."
     d = to_dict(cfg)
     d.pop("source")
     if cfg.source: d["data"]["data_dir"] = str(data_path(cfg))
+    w = cfg.model.pretrained
+    if cfg.source and isinstance(w, str) and not Path(w).is_absolute(): d["model"]["pretrained"] = str((Path(cfg.source).parent/w).resolve())
     return d
 
 def save_config(cfg: ProjectConfig,      # the config to write

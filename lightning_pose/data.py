@@ -5,6 +5,7 @@
 # %% ../nbs/05_data.ipynb #893b52b5
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
 from pathlib import Path
@@ -16,7 +17,7 @@ import torchvision.transforms.v2.functional as TF
 from fastcore.basics import patch
 from PIL import Image
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset, RandomSampler
+from torch.utils.data import DataLoader, Dataset
 
 from .augment import AugmentParams, augment_frames, augment_keypoints, compose_affine, sample_params
 from .config import ProjectConfig, csv_files, data_path
@@ -24,9 +25,10 @@ from .io import DataFileError, check_image_paths, pose_array, read_pose_csv
 from .videoio import read_video_frames
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'VIDEO_EXTS', 'split_indices', 'resize_matrix', 'normalize', 'denormalize',
-           'frame_number', 'context_frames_of', 'neighbour_path', 'context_paths', 'image_size', 'check_size',
-           'read_image', 'LabeledFrames', 'check_same_rows', 'CameraFrames', 'LabeledDataModule']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'VIDEO_EXTS', 'IMAGE_EXTS', 'split_indices', 'resize_matrix', 'normalize',
+           'denormalize', 'frame_number', 'context_frames_of', 'neighbour_path', 'context_paths', 'image_size',
+           'check_size', 'read_image', 'resize_image', 'LabeledFrames', 'check_same_rows', 'CameraFrames',
+           'LabeledDataModule', 'EpochSampler']
 
 # %% ../nbs/05_data.ipynb #5e1e30e7
 def split_indices(n: int,                # number of labeled frames
@@ -139,6 +141,13 @@ def read_image(path: str|Path,                          # an image file (grey, R
     return torch.from_numpy(arr.copy()).permute(2, 0, 1)
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+def resize_image(img: Tensor,            # (3, H, W) uint8
+                 hw: tuple[int, int],    # (h, w) network input size
+                ) -> Tensor:             # (3, h, w) uint8
+    "An image resized to the network input (antialiased), as every labeled frame and image to predict is."
+    return img if tuple(img.shape[-2:]) == tuple(hw) else TF.resize(img, list(hw), antialias=True)
 
 # %% ../nbs/05_data.ipynb #b693f99c
 class LabeledFrames(Dataset):
@@ -208,7 +217,7 @@ def _video_context(self: LabeledFrames) -> dict:
         for t, arr in read_video_frames(v, ts).items():
             check_size(v, arr.shape[:2], self.orig_hw)
             img = torch.from_numpy(arr).permute(2, 0, 1)
-            out[(v, t)] = TF.resize(img, list(self.hw), antialias=True) if tuple(img.shape[-2:]) != self.hw else img
+            out[(v, t)] = resize_image(img, self.hw)
     return out
 
 # %% ../nbs/05_data.ipynb #c831ef8a
@@ -242,7 +251,7 @@ def frame(self: LabeledFrames,
     if isinstance(path, tuple): return self.video_frames[path]
     if self.cache is not None and path in self.cache: return self.cache[path]
     img = read_image(path, self.orig_hw)
-    if tuple(img.shape[-2:]) != self.hw: img = TF.resize(img, list(self.hw), antialias=True)
+    img = resize_image(img, self.hw)
     if self.cache is not None: self.cache[path] = img
     return img
 
@@ -264,19 +273,22 @@ def labels(self: LabeledFrames) -> np.ndarray:
 # %% ../nbs/05_data.ipynb #6417e789
 @patch
 def draw(self: LabeledFrames,
-         row: int, # row of the labels CSV
+         row: int,            # row of the labels CSV
+         key: int|None=None,  # draw number; None: a fresh one from torch's global generator
         ) -> AugmentParams:
-    "A fresh augmentation draw for CSV row `row` (identity without augmentation)."
+    "The augmentation draw `key` for CSV row `row` (identity without augmentation)."
     if not self.augment: return AugmentParams(*self.hw)
-    rng = np.random.default_rng([self.seed, row, int(torch.randint(0, 2**31 - 1, ()))])
+    if key is None: key = int(torch.randint(0, 2**31 - 1, ()))
+    rng = np.random.default_rng([self.seed, row, int(key)])
     return sample_params(self.cfg.training.augmentation, *self.hw, rng, self.flip_pairs, self.keypoints.shape[1])
 
 # %% ../nbs/05_data.ipynb #e3a7ceea
 @patch
-def __getitem__(self: LabeledFrames, i: int) -> dict:
+def __getitem__(self: LabeledFrames, i: int|tuple[int, int]) -> dict:
+    i, key = i if isinstance(i, tuple) else (i, None)     # (item, draw number) from `EpochSampler`
     row = int(self.indices[i])
     frames = torch.stack([self.frame(p) for p in self.context[row]]).float() / 255  # (2J+1, 3, h, w)
-    p = self.draw(row)
+    p = self.draw(row, key)
     kp_resized = (self.keypoints[row] @ self.A_resize[:, :2].T.numpy() + self.A_resize[:, 2].numpy()).astype(np.float32)
     if not p.is_identity:
         frames = augment_frames(frames, p)
@@ -310,6 +322,13 @@ class CameraFrames(torch.utils.data.ConcatDataset):
 def labels(self: CameraFrames) -> np.ndarray:
     "Labels of all cameras side by side, (n, V*K, 2) in original pixels."
     return np.concatenate([d.labels() for d in self.sets], axis=1)
+
+@patch
+def __getitem__(self: CameraFrames, i: int|tuple[int, int]) -> dict:
+    i, key = i if isinstance(i, tuple) else (i, None)
+    c = bisect.bisect_right(self.cumulative_sizes, i)
+    j = i - (self.cumulative_sizes[c - 1] if c else 0)
+    return self.sets[c][j if key is None else (j, key)]
 
 # %% ../nbs/05_data.ipynb #f8bc46f0
 class LabeledDataModule(L.LightningDataModule):
@@ -358,13 +377,34 @@ def _datasets(self: LabeledDataModule, n_cameras: int):
     if self.preloaded:
         for d in sets: d.preload_frames()
 
+# %% ../nbs/05_data.ipynb #b0c6be25
+class EpochSampler(torch.utils.data.Sampler):
+    "Shuffled passes over `n` items, seeded by (seed, epoch); yields (item, draw number) pairs."
+    def __init__(self, n: int,            # items in the dataset
+                 num_samples: int,        # items per epoch (more than `n`: reshuffled passes, each item equally often up to one)
+                 seed: int=0,             # the run's seed
+                 epoch: int=0,            # the epoch the first iteration belongs to
+                ):
+        self.n, self.num_samples, self.seed, self.epoch = n, num_samples, seed, epoch
+    def __len__(self) -> int: return self.num_samples
+    def set_epoch(self, epoch: int, # the epoch about to start (Lightning calls this)
+                 ):
+        "Shuffle the next iteration for `epoch`."
+        self.epoch = epoch
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = np.concatenate([rng.permutation(self.n) for _ in range(-(-self.num_samples // self.n))])[:self.num_samples]
+        base = self.epoch * self.num_samples
+        return iter([(int(i), base + k) for k, i in enumerate(order)])
+
 # %% ../nbs/05_data.ipynb #b49a397d
 @patch
 def _loader(self: LabeledDataModule, ds, bs: int, shuffle: bool) -> DataLoader:
     t = self.cfg.training
     # training: reshuffled passes over the frames until the epoch holds `min_steps_per_epoch` batches
     n = len(ds) if -(-len(ds) // bs) >= t.min_steps_per_epoch else t.min_steps_per_epoch * bs
-    sampler = RandomSampler(ds, num_samples=n, generator=torch.Generator().manual_seed(t.seed)) if shuffle else None
+    epoch = self.trainer.current_epoch if self.trainer is not None else 0    # a resumed run starts mid-way
+    sampler = EpochSampler(len(ds), n, t.seed, epoch) if shuffle else None
     return DataLoader(ds, batch_size=bs, sampler=sampler, num_workers=t.num_workers,
                       persistent_workers=t.num_workers > 0, pin_memory=torch.cuda.is_available())
 

@@ -17,8 +17,9 @@ import pandas as pd
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HEADER_NAMES', 'DataFileError', 'atomic_write', 'pose_df', 'check_unique_names', 'keypoint_names', 'pose_array',
-           'coord_layout', 'read_pose_csv', 'write_pose_csv', 'check_image_paths', 'KeypointSpec', 'check_view_links']
+__all__ = ['HEADER_NAMES', 'DataFileError', 'atomic_write', 'check_new_outputs', 'pose_df', 'check_unique_names',
+           'keypoint_names', 'pose_array', 'coord_layout', 'read_pose_csv', 'write_pose_csv', 'check_image_paths',
+           'KeypointSpec', 'check_view_links']
 
 # %% ../nbs/00_io.ipynb #f1154712
 class DataFileError(ValueError):
@@ -40,17 +41,35 @@ def atomic_write(path: str|Path,  # destination file
     "Write a file through `write_fn(tmp_path)` and rename it to `path`; never leaves a partial file."
     path = Path(path)
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        raise FileExistsError(f"{path} exists; pass overwrite=True (on the command line: --overwrite) to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write_fn(Path(tmp))
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)             # mkstemp makes 0600; a file we write gets the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+# %% ../nbs/00_io.ipynb #af80f91c
+def check_new_outputs(pairs: Sequence[tuple],  # (input, output path) pairs
+                      overwrite: bool=False,   # existing outputs may be replaced
+                     ):
+    "Refuse outputs that two inputs share, or that exist (unless `overwrite`), before anything is written."
+    seen = {}
+    for src, out in pairs:
+        out = Path(out)
+        if out in seen:
+            raise FileExistsError(f"{seen[out]} and {src} would both be written to {out}; predict them in separate runs "
+                                  "with different --output-dir, or rename one")
+        seen[out] = src
+    if not overwrite and (old := [str(o) for o in seen if o.exists()]):
+        raise FileExistsError(f"{', '.join(old)} exist{'s' if len(old) == 1 else ''}; pass --overwrite (overwrite=True) to replace "
+                              f"{'it' if len(old) == 1 else 'them'}; nothing was written")
 
 # %% ../nbs/00_io.ipynb #20eb3b0a
 HEADER_NAMES = ("scorer", "bodyparts", "coords")

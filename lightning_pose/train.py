@@ -9,6 +9,9 @@ import contextlib
 import datetime
 import json
 import logging
+import math
+import shutil
+import signal
 import time
 import warnings
 from pathlib import Path
@@ -18,29 +21,40 @@ import numpy as np
 import pandas as pd
 import torch
 from fastcore.basics import patch
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import Tensor
 
 from .augment import invert_keypoints
-from .config import ProjectConfig, data_path, from_dict, n_cameras, resolved_dict, save_config, unsupervised_spec
-from .data import LabeledDataModule, LabeledFrames
+from .config import ConfigError, ProjectConfig, data_path, from_dict, n_cameras, resolved_dict, save_config, unsupervised_spec
+from .data import VIDEO_EXTS, LabeledDataModule, LabeledFrames
 from .heatmaps import label_heatmaps, rescale_keypoints, spatial_softmax, visible_mask
-from .io import atomic_write, pose_df, read_pose_csv, pose_array, write_pose_csv
+from .io import atomic_write, check_new_outputs, pose_df, read_pose_csv, pose_array, write_pose_csv
 from .losses import LossFactory, heatmap_loss
-from .models import ContextModel, HeatmapModel, freeze_backbone
+from .models import ContextModel, HeatmapModel, build_model, freeze_backbone
+from .video import PredictionSequences
 
 # %% auto #0
 __all__ = ['HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data', 'PoseModule', 'running_batchnorm',
-           'predict_labeled', 'split_errors', 'check_free', 'new_model_dir', 'quiet_lightning', 'training_callbacks',
-           'build_trainer', 'fit_model', 'load_best', 'score_labeled', 'write_summary', 'train', 'add_arguments', 'run']
+           'predict_dataset', 'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos',
+           'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of', 'quiet_lightning',
+           'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best', 'score_labeled',
+           'write_summary', 'predict_listed_videos', 'check_same_config', 'removed_on_failure', 'train',
+           'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
 def build_network(cfg: ProjectConfig,   # project configuration (`model` and `data` sections)
                   n_keypoints: int,     # keypoints per frame (per camera)
+                  pretrained: bool|str|None=None, # override `model.pretrained` (False when a checkpoint's weights follow)
                  ) -> torch.nn.Module:
-    "The network the config asks for: `HeatmapModel` or the TCN `ContextModel`."
-    m, d = cfg.model, cfg.data
-    kw = dict(backbone=m.backbone, downsample_factor=d.downsample_factor, pretrained=m.pretrained, confidence_radius=m.confidence_radius)
-    return HeatmapModel(n_keypoints, **kw) if m.model_type == "heatmap" else ContextModel(n_keypoints, **kw, context_frames=m.context_frames)
+    "The network the config asks for (`HeatmapModel` or the TCN `ContextModel`); a bad backbone or missing weights name the config key."
+    src, m = cfg.source or "config.yaml", cfg.model
+    try: return build_model(cfg, n_keypoints, pretrained)
+    except FileNotFoundError as e: raise ConfigError(src, f"{e}; give model.pretrained as a path to a weights file", key="model.pretrained") from None
+    except RuntimeError as e:                              # no internet, no cached ImageNet weights
+        raise ConfigError(src, f"{e}. Pass a local weights file (model.pretrained=/path/to/{m.backbone}.pth, a torchvision "
+                          "state dict) or train from random weights (model.pretrained=false)", key="model.pretrained") from None
+    except ValueError as e:
+        raise ConfigError(src, str(e), key="model.backbone" if "backbone" in str(e) and "weights" not in str(e) else "model.pretrained") from None
 
 # %% ../nbs/10_train.ipynb #77ee2fa9
 def unlabeled_videos(cfg: ProjectConfig, # project configuration (`data.video_dir`)
@@ -89,13 +103,14 @@ class PoseModule(L.LightningModule):
                  n_keypoints: int,                 # keypoints per frame (per camera)
                  loss_factory: LossFactory|None=None, # unsupervised losses (None: supervised only)
                  unlabeled=None,                   # iterable of unlabeled clips (dicts from `lightning_pose.video`)
+                 pretrained: bool|str|None=None,   # override `model.pretrained` (False when loading a checkpoint: no download)
                 ):
         super().__init__()
         self.save_hyperparameters({"config": config, "n_keypoints": n_keypoints})
         self.cfg = from_dict(ProjectConfig, {k: v for k, v in config.items() if k != "source"})
-        self.net = build_network(self.cfg, n_keypoints)
+        self.net = build_network(self.cfg, n_keypoints, pretrained)
         object.__setattr__(self, "loss_factory", loss_factory)   # not a submodule: not in the checkpoint
-        self.unlabeled, self._clips = unlabeled, None
+        self.unlabeled, self._clips, self.clips_seen, self._skip_clips = unlabeled, None, 0, 0
         self.image_hw = (self.cfg.data.image_resize_height, self.cfg.data.image_resize_width)
         self.is_context = self.cfg.model.model_type == "context"
 
@@ -176,13 +191,33 @@ def unsupervised_loss(self: PoseModule,
 
 # %% ../nbs/10_train.ipynb #84cbab40
 @patch
-def next_clip(self: PoseModule) -> dict:
-    "Next unlabeled clip, cycling through the clip loader."
+def _cycle(self: PoseModule) -> dict:
     if self._clips is None: self._clips = iter(self.unlabeled)
     try: return next(self._clips)
     except StopIteration:
         self._clips = iter(self.unlabeled)
         return next(self._clips)
+
+@patch
+def next_clip(self: PoseModule) -> dict:
+    "Next unlabeled clip, cycling through the clip loader (after those a resumed run skips)."
+    while self._skip_clips > 0: self._cycle(); self._skip_clips -= 1
+    self.clips_seen += 1
+    return self._cycle()
+
+@patch
+def on_save_checkpoint(self: PoseModule,
+                       checkpoint: dict, # Lightning's checkpoint, being written
+                      ):
+    "Keep the number of clips drawn so far."
+    checkpoint["clips_seen"] = self.clips_seen
+
+@patch
+def on_load_checkpoint(self: PoseModule,
+                       checkpoint: dict, # Lightning's checkpoint, being read
+                      ):
+    "A resumed run skips the clips drawn before its checkpoint."
+    self.clips_seen = self._skip_clips = checkpoint.get("clips_seen", 0)
 
 @patch
 def on_fit_start(self: PoseModule):
@@ -254,15 +289,30 @@ def on_train_epoch_start(self: PoseModule):
 
 # %% ../nbs/10_train.ipynb #6e3e9d7d
 @torch.no_grad()
+def predict_dataset(module: PoseModule,     # a trained (or loaded) module
+                    ds: LabeledFrames,      # labeled frames, not augmented
+                    batch_size: int=32,     # frames per batch
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]: # predictions (pose table), per-keypoint pixel errors (NaN: unlabeled)
+    "Predictions and pixel errors (original pixels) of every frame of a dataset, in its order, indexed by image path."
+    module.eval()
+    xys, confs, errs, rows = [], [], [], []
+    for b in torch.utils.data.DataLoader(ds, batch_size=batch_size):
+        b = {k: v.to(module.device) if isinstance(v, Tensor) else v for k, v in b.items()}
+        pred = module.decode(module(b["images"]))
+        xy = invert_keypoints(pred["keypoints"], b["transform"].to(pred["keypoints"]))
+        xys.append(xy.cpu()); confs.append(pred["confidence"].cpu()); errs.append((xy - b["keypoints_orig"]).norm(dim=-1).cpu())
+        rows += list(b["name"])
+    xy, conf, err = (torch.cat(a).numpy() for a in (xys, confs, errs))
+    names = module.cfg.data.keypoint_names
+    return pose_df(xy, names, index=rows, likelihood=conf), pd.DataFrame(err, index=pd.Index(rows, name="image"), columns=names)
+
 def predict_labeled(module: PoseModule,         # a trained (or loaded) module
                     dm: LabeledDataModule,      # the labeled data and its splits
                     camera: int=0,              # which camera's labels (separate cameras), as in `data.csv_file`
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Predictions (pose table) and per-keypoint pixel errors (with a `set` column) for every labeled frame."
-    module.eval()
+    "Predictions (pose table) and per-keypoint pixel errors (with a `set` column) for every labeled frame, in CSV order."
     dm.setup()
-    names = module.cfg.data.keypoint_names
-    rows, xys, confs, errs, sets, idxs = [], [], [], [], [], []
+    parts = []
     for split, sets_ in dm.camera_sets.items():
         ds = sets_[camera]
         if len(ds) == 0: continue
@@ -270,21 +320,11 @@ def predict_labeled(module: PoseModule,         # a trained (or loaded) module
             plain = LabeledFrames(ds.cfg, ds.indices, augment=False, context_frames=ds.J, csv_index=camera)
             plain.cache = ds.cache
         else: plain = ds
-        loader = torch.utils.data.DataLoader(plain, batch_size=module.cfg.training.val_batch_size)
-        for b in loader:
-            b = {k: v.to(module.device) if isinstance(v, Tensor) else v for k, v in b.items()}
-            pred = module.decode(module(b["images"]))
-            xy, conf = invert_keypoints(pred["keypoints"], b["transform"].to(pred["keypoints"])), pred["confidence"]
-            xys.append(xy.cpu()); confs.append(conf.cpu())
-            errs.append((xy - b["keypoints_orig"]).norm(dim=-1).cpu())
-            rows += list(b["name"]); sets += [split] * len(b["name"]); idxs += b["index"].tolist()
-    order = np.argsort(idxs)                                                      # CSV order
-    xy, conf, err = (torch.cat(a).numpy()[order] for a in (xys, confs, errs))
-    rows, sets = [rows[i] for i in order], [sets[i] for i in order]
-    preds = pose_df(xy, names, index=rows, likelihood=conf)
-    errors = pd.DataFrame(err, index=pd.Index(rows, name="image"), columns=names)
-    errors.insert(0, "set", sets)
-    return preds, errors
+        preds, errors = predict_dataset(module, plain, module.cfg.training.val_batch_size)
+        errors.insert(0, "set", split)
+        parts.append((ds.indices, preds, errors))
+    order = np.argsort(np.concatenate([i for i, _, _ in parts]), kind="stable")      # CSV order
+    return pd.concat([p for _, p, _ in parts]).iloc[order], pd.concat([e for _, _, e in parts]).iloc[order]
 
 # %% ../nbs/10_train.ipynb #b4829b8d
 def split_errors(errs: list[pd.DataFrame], # per-keypoint pixel errors with a `set` column, one table per camera
@@ -296,27 +336,100 @@ def split_errors(errs: list[pd.DataFrame], # per-keypoint pixel errors with a `s
         out[s] = round(float(np.nanmean(e)), 3)
     return out
 
+# %% ../nbs/10_train.ipynb #35064f61
+@patch
+@torch.inference_mode()
+def predict_resized(self: PoseModule,
+                   frames: Tensor,            # (n + 2J, 3, h, w) normalised network-input frames, J = context frames for the TCN
+                   orig_hw: tuple[int, int],  # (H, W) of the original frames: keypoints are returned in their pixels
+                  ) -> tuple[np.ndarray, np.ndarray]: # (n, K, 2) keypoints, (n, K) confidence
+    "Keypoints (original pixels) and confidence of a batch of frames (the TCN predicts the middle n)."
+    frames = frames.to(self.device, memory_format=torch.channels_last)
+    pred = self.decode(self.net.forward_clip(frames) if self.is_context else self(frames))
+    xy = rescale_keypoints(pred["keypoints"], self.image_hw, tuple(orig_hw))
+    return xy.float().cpu().numpy(), pred["confidence"].float().cpu().numpy()
+
+def video_predictions(module: PoseModule,    # a trained module, in eval mode
+                      video: str|Path,       # a video file
+                      batch_size: int=32,    # frames per batch
+                      backend: str="auto",   # video decoding backend (`lightning_pose.video`)
+                      progress: bool=False,  # show a progress bar
+                     ) -> tuple[np.ndarray, np.ndarray]: # (n_frames, K, 2) keypoints in the video's pixels, (n_frames, K) confidence
+    "Predict every frame of a video, streamed in batches."
+    from tqdm.auto import tqdm
+    J = module.cfg.model.context_frames if module.is_context else 0
+    seqs = PredictionSequences(video, batch_size, context=J, resize_hw=module.image_hw, backend=backend, device=module.device)
+    n, K = seqs.info.n_frames, module.hparams.n_keypoints
+    xy, conf = np.full((n, K, 2), np.nan, np.float32), np.full((n, K), np.nan, np.float32)
+    for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
+        idx = b["frame_idx"].numpy()
+        xy[idx], conf[idx] = module.predict_resized(b["frames"], tuple(b["orig_hw"]))
+    if np.isnan(xy).all(-1).all(-1).any(): raise RuntimeError(f"{video}: some frames were not predicted")
+    return xy, conf
+
+# %% ../nbs/10_train.ipynb #f249e21a
+def listed_videos(cfg: ProjectConfig, # project configuration (`data.predict_videos`)
+                 ) -> list[Path]:     # video files
+    "The videos of `data.predict_videos` (folders expanded to their videos)."
+    out = []
+    for i, v in enumerate(cfg.data.predict_videos):
+        p = data_path(cfg, v)
+        if p.is_dir(): out += sorted(q for q in p.iterdir() if q.suffix.lower() in VIDEO_EXTS)
+        elif p.is_file(): out.append(p)
+        else: raise ConfigError(cfg.source or "config", f"no such video or folder: {p}", key=f"data.predict_videos[{i}]")
+    return out
+
 # %% ../nbs/10_train.ipynb #fd5d3f8e
-def check_free(p: Path, # intended model directory
-              ):
-    "Refuse a model directory that exists and is not empty."
-    if p.exists() and any(p.iterdir()):
-        raise FileExistsError(f"{p} exists and is not empty; choose another --output (models are never overwritten)")
+def model_dir_state(p: Path, # a model directory
+                   ) -> str: # 'free', 'complete', 'incomplete' or 'foreign'
+    "What a folder holds: nothing, a finished model, an unfinished run, or something else."
+    p = Path(p)
+    if not p.exists() or (p.is_dir() and not any(p.iterdir())): return "free"
+    if (p/"summary.json").is_file(): return "complete"
+    if (p/"config.yaml").is_file() or any(p.glob("*.ckpt")): return "incomplete"
+    return "foreign"
+
+def check_output(p: Path,              # intended model directory
+                 overwrite: bool=False, # replace a model that is there
+                 resume: bool=False,   # continue the unfinished run that is there
+                ):
+    "Refuse a model directory that holds something, unless told to replace it (a model) or resume it (an unfinished run)."
+    state = model_dir_state(p)
+    if resume:
+        if not (p/"last.ckpt").is_file():
+            raise FileNotFoundError(f"{p}: nothing to resume (no last.ckpt" + ("; the model is complete)" if state == "complete" else ")"))
+        return
+    if state == "free" or (overwrite and state != "foreign"): return
+    if state == "foreign": raise FileExistsError(f"{p} exists and holds files that are not a model directory's; choose another --output")
+    if state == "incomplete":
+        raise FileExistsError(f"{p} holds a training run that did not finish" + (" (last.ckpt: its last finished epoch)" if (p/"last.ckpt").is_file() else "")
+                              + "; pass --resume to continue it, or --overwrite to start again (resume=True / overwrite=True)")
+    raise FileExistsError(f"{p} holds a trained model; choose another --output, or pass --overwrite (overwrite=True) to replace it")
 
 def new_model_dir(output_dir: str|Path|None=None, # the model directory; None: `root`/<date_time>
                   root: str|Path="outputs",       # parent of dated directories
+                  overwrite: bool=False,          # empty a model directory that is there first
                  ) -> Path:
-    "A fresh directory for a model: `output_dir` if it does not exist or is empty, else an error."
+    "A fresh directory for a model (checked with `check_output`); an old model in it is removed when `overwrite`."
     if output_dir is None: output_dir = Path(root)/datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     p = Path(output_dir)
-    check_free(p)
+    check_output(p, overwrite)
+    if overwrite and model_dir_state(p) in ("complete", "incomplete"): shutil.rmtree(p)
     p.mkdir(parents=True, exist_ok=True)
     return p
 
 # %% ../nbs/10_train.ipynb #c8cc4bb6
-def _accelerator(name: str) -> str:
+def accelerator_of(cfg: ProjectConfig, # project configuration (`training.accelerator`)
+                  ) -> str:            # 'cpu' or 'gpu'
+    "The Lightning accelerator a config asks for; a GPU that is not there is a `ConfigError`."
+    name = cfg.training.accelerator
     if name == "auto": return "gpu" if torch.cuda.is_available() else "cpu"
-    return name
+    if name in ("gpu", "cuda"):
+        if not torch.cuda.is_available():
+            raise ConfigError(cfg.source or "config", f"{name} requested but torch finds no CUDA GPU; use cpu or auto", key="training.accelerator")
+        return "gpu"
+    if name != "cpu": raise ConfigError(cfg.source or "config", f"must be auto, cpu or gpu, got {name!r}", key="training.accelerator")
+    return "cpu"
 
 class _NoAdverts(logging.Filter):
     def filter(self, record): return "Tip:" not in record.getMessage()
@@ -328,15 +441,18 @@ def quiet_lightning():
 
 # %% ../nbs/10_train.ipynb #c4458b67
 def training_callbacks(cfg: ProjectConfig, # project configuration (`training` section)
-                       model_dir: Path,    # where the checkpoint goes
+                       model_dir: Path,    # where the checkpoints go
                        has_val: bool,      # is there a validation split?
                       ) -> tuple[L.pytorch.callbacks.ModelCheckpoint, list]: # the best-checkpoint callback, all callbacks
-    "Best checkpoint by validation heat-map loss, learning-rate logging, and early stopping."
-    t = cfg.training
-    ckpt = L.pytorch.callbacks.ModelCheckpoint(dirpath=model_dir, filename="best", monitor="val_heatmap_loss", mode="min", save_top_k=1)
-    callbacks = [ckpt, L.pytorch.callbacks.LearningRateMonitor("epoch")]
+    "Best checkpoint by validation heat-map loss, `last.ckpt` after every epoch, learning-rate logging, and early stopping."
+    t, C = cfg.training, L.pytorch.callbacks
+    ckpt = C.ModelCheckpoint(dirpath=model_dir, filename="best", monitor="val_heatmap_loss", mode="min", save_top_k=1,
+                             enable_version_counter=False)
+    last = C.ModelCheckpoint(dirpath=model_dir, filename="last", monitor=None, save_top_k=1, every_n_epochs=1,
+                             save_on_train_epoch_end=True, enable_version_counter=False)
+    callbacks = [ckpt, last, C.LearningRateMonitor("epoch")]
     if has_val and t.early_stopping_patience > 0:
-        callbacks.append(L.pytorch.callbacks.EarlyStopping("val_heatmap_loss", patience=t.early_stopping_patience, mode="min"))
+        callbacks.append(C.EarlyStopping("val_heatmap_loss", patience=t.early_stopping_patience, mode="min"))
     return ckpt, callbacks
 
 def build_trainer(cfg: ProjectConfig,  # project configuration (`training` section)
@@ -344,29 +460,45 @@ def build_trainer(cfg: ProjectConfig,  # project configuration (`training` secti
                   has_val: bool,       # is there a validation split?
                   accelerator: str,    # 'cpu' or 'gpu'
                   progress: bool=True, # Lightning's progress bar
+                  callbacks: list=(),  # more Lightning callbacks (to watch or stop a run)
                  ) -> tuple[L.Trainer, L.pytorch.callbacks.ModelCheckpoint]:
     "The Lightning trainer for a run, and its best-checkpoint callback."
     t = cfg.training
     quiet_lightning()
-    ckpt, callbacks = training_callbacks(cfg, model_dir, has_val)
+    ckpt, cbs = training_callbacks(cfg, model_dir, has_val)
     trainer = L.Trainer(max_epochs=t.max_epochs, min_epochs=t.min_epochs, accelerator=accelerator, devices=1,
                         logger=L.pytorch.loggers.TensorBoardLogger(model_dir, name="tb_logs", version=""),
-                        callbacks=callbacks, check_val_every_n_epoch=t.check_val_every_n_epoch,
+                        callbacks=cbs + list(callbacks), check_val_every_n_epoch=t.check_val_every_n_epoch,
                         limit_val_batches=1.0 if has_val else 0, num_sanity_val_steps=0,
                         log_every_n_steps=1, enable_progress_bar=progress, enable_model_summary=False)
     return trainer, ckpt
 
 # %% ../nbs/10_train.ipynb #9b81fa9c
+class TrainingInterrupted(RuntimeError):
+    "Training stopped by Ctrl-C or SIGTERM; `exit_code` is the shell's for that signal."
+    def __init__(self, msg: str,      # what stopped, when, and how to go on
+                 exit_code: int=130,  # 130 (Ctrl-C) or 143 (SIGTERM)
+                ):
+        super().__init__(msg)
+        self.exit_code = exit_code
+
 def fit_model(trainer: L.Trainer,      # from `build_trainer`
               module: PoseModule,      # the module to train
               dm: LabeledDataModule,   # its labeled data
+              ckpt_path: Path|None=None, # resume from this checkpoint (`last.ckpt`)
              ) -> float:               # wall time, seconds
-    "Run Lightning's training loop."
-    t0 = time.time()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")  # config.yaml is ours
-        warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")   # inside Lightning
-        trainer.fit(module, datamodule=dm)
+    "Run Lightning's training loop; Ctrl-C or SIGTERM raise `TrainingInterrupted`."
+    t0, sigint = time.time(), signal.getsignal(signal.SIGINT)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")  # config.yaml is ours
+            warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")   # inside Lightning
+            trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
+    except SystemExit as e:                        # SIGTERMException, or Lightning's exit(1) after Ctrl-C
+        term = isinstance(e, SIGTERMException)
+        raise TrainingInterrupted(f"training stopped by {'SIGTERM' if term else 'Ctrl-C'} during epoch {trainer.current_epoch + 1}",
+                                  143 if term else 130) from None
+    finally: signal.signal(signal.SIGINT, sigint)  # Lightning ignores further Ctrl-C after the first
     return time.time() - t0
 
 def load_best(trainer: L.Trainer,                           # the trainer after fitting
@@ -376,8 +508,8 @@ def load_best(trainer: L.Trainer,                           # the trainer after 
              ) -> tuple[PoseModule, Path]:                  # the module, its checkpoint file
     "The best checkpoint (the last state if validation never ran), loaded as prediction loads it."
     best = Path(ckpt.best_model_path) if ckpt.best_model_path else model_dir/"best.ckpt"
-    if not ckpt.best_model_path: trainer.save_checkpoint(best)
-    return PoseModule.load_from_checkpoint(best, map_location="cpu", weights_only=False).to(device), best
+    if not best.is_file(): trainer.save_checkpoint(best)
+    return PoseModule.load_from_checkpoint(best, map_location="cpu", weights_only=False, pretrained=False).to(device), best
 
 # %% ../nbs/10_train.ipynb #0d110c29
 def score_labeled(module: PoseModule,      # the loaded best module
@@ -403,31 +535,80 @@ def write_summary(model_dir: Path,                           # the model directo
                   by_camera: dict[str|None, pd.DataFrame],   # from `score_labeled`
                  ) -> dict:                                  # what `summary.json` holds
     "Write `summary.json`: epochs, fitting time, best checkpoint, pixel error per split (and per camera)."
+    def finite(d): return {k: (v if math.isfinite(v) else None) for k, v in d.items()}
     summary = dict(epochs=epochs, fit_seconds=round(fit_seconds, 2), best_checkpoint=best.name,
-                   pixel_error=split_errors(list(by_camera.values())))
-    if len(by_camera) > 1: summary["pixel_error_by_camera"] = {c: split_errors([e]) for c, e in by_camera.items()}
-    atomic_write(model_dir/"summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
+                   pixel_error=finite(split_errors(list(by_camera.values()))))
+    if len(by_camera) > 1: summary["pixel_error_by_camera"] = {c: finite(split_errors([e])) for c, e in by_camera.items()}
+    atomic_write(model_dir/"summary.json", lambda p: p.write_text(json.dumps(summary, indent=2, allow_nan=False)), overwrite=True)
     return summary
 
+def predict_listed_videos(module: PoseModule,  # the loaded best module
+                          videos: list[Path],  # from `listed_videos`
+                          model_dir: Path,     # the CSVs go to `video_preds/`
+                          progress: bool=False, # progress bars
+                         ) -> list[Path]:      # the CSVs written
+    "Predictions on each video, `video_preds/<video stem>.csv`."
+    out = []
+    for v in videos:
+        xy, conf = video_predictions(module, v, module.cfg.training.val_batch_size, module.cfg.losses.video_backend, progress)
+        out.append(write_pose_csv(pose_df(xy, module.cfg.data.keypoint_names, likelihood=conf), model_dir/"video_preds"/f"{v.stem}.csv", overwrite=True))
+    return out
+
 # %% ../nbs/10_train.ipynb #795b75a9
+def _flat(d: dict, prefix: str="") -> dict:
+    return {k2: v2 for k, v in d.items() for k2, v2 in (_flat(v, f"{prefix}{k}.").items() if isinstance(v, dict) else [(f"{prefix}{k}", v)])}
+
+def check_same_config(cfg: ProjectConfig, # the config of the resumed run
+                      model_dir: Path,    # the model directory, with the `config.yaml` it started with
+                     ):
+    "A resumed run must have the config it started with; the message lists the keys that differ."
+    import yaml
+    old, new = _flat(yaml.safe_load((model_dir/"config.yaml").read_text())), _flat(resolved_dict(cfg))
+    diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+    if diff: raise ConfigError(cfg.source or "config", f"differs from the config {model_dir} started with ({'; '.join(diff)}); "
+                               f"resume with that one: litpose train {model_dir/'config.yaml'} --output {model_dir} --resume")
+
+@contextlib.contextmanager
+def removed_on_failure(model_dir: Path,     # the new model directory
+                       keep: bool=False,    # never remove it (a resumed run)
+                      ):
+    "On an error or interruption before any epoch finished (no `last.ckpt`), remove the directory; else say how to resume."
+    try: yield
+    except BaseException as e:
+        if not keep and not (model_dir/"last.ckpt").is_file():
+            shutil.rmtree(model_dir, ignore_errors=True); note = "nothing was kept (no epoch had finished)"
+        else: note = f"to continue: litpose train {model_dir/'config.yaml'} --output {model_dir} --resume"
+        if isinstance(e, TrainingInterrupted): raise TrainingInterrupted(f"{e}; {note}", e.exit_code) from None
+        raise
+
+# %% ../nbs/10_train.ipynb #c2b39df2
 def train(cfg: ProjectConfig,              # loaded project configuration (`load_config`)
           output_dir: str|Path|None=None,  # new model directory (default outputs/<date_time>)
           progress: bool=True,             # Lightning's progress bar
+          overwrite: bool=False,           # replace a model already in `output_dir`
+          resume: bool=False,              # continue the unfinished run in `output_dir` from its `last.ckpt`
+          callbacks: list=(),              # more Lightning callbacks (to watch or stop a run)
          ) -> Path:                        # the model directory
-    "Train a model on a project, keep the best checkpoint, and score it on the labeled frames."
-    t = cfg.training
-    if output_dir is not None: check_free(Path(output_dir))        # fail early; the directory is made after the data checks
-    L.seed_everything(t.seed, workers=True, verbose=False)
-    accel = _accelerator(t.accelerator)
+    "Train a model on a project, keep the best checkpoint, score it on the labeled frames and predict the listed videos."
+    if resume and output_dir is None: raise ValueError("resume needs the model directory (--output)")
+    if output_dir is not None: check_output(Path(output_dir), overwrite, resume)
+    if resume: check_same_config(cfg, Path(output_dir))
+    L.seed_everything(cfg.training.seed, workers=True, verbose=False)
+    accel = accelerator_of(cfg)
     device = "cuda" if accel == "gpu" else "cpu"
     dm, factory, clips = prepare_data(cfg, device)
-    model_dir = new_model_dir(output_dir)
-    save_config(cfg, model_dir/"config.yaml")
-    module = PoseModule(resolved_dict(cfg), len(cfg.data.keypoint_names), factory, clips)
-    trainer, ckpt = build_trainer(cfg, model_dir, len(dm.val_set) > 0, accel, progress)
-    fit_s = fit_model(trainer, module, dm)
+    videos = listed_videos(cfg)
+    check_new_outputs([(v, Path("video_preds")/f"{v.stem}.csv") for v in videos])
+    module = PoseModule(resolved_dict(cfg), len(cfg.data.keypoint_names), factory, clips)   # the network, and its weights
+    model_dir = Path(output_dir) if resume else new_model_dir(output_dir, overwrite=overwrite)
+    trainer, ckpt = build_trainer(cfg, model_dir, len(dm.val_set) > 0, accel, progress, callbacks)
+    with removed_on_failure(model_dir, keep=resume):
+        if not resume: save_config(cfg, model_dir/"config.yaml")
+        fit_s = fit_model(trainer, module, dm, model_dir/"last.ckpt" if resume else None)
     module, best = load_best(trainer, ckpt, model_dir, device)
     by_camera = score_labeled(module, dm, cfg, model_dir)
+    predict_listed_videos(module, videos, model_dir, progress)
+    (model_dir/"last.ckpt").unlink(missing_ok=True)
     write_summary(model_dir, trainer.current_epoch, fit_s, best, by_camera)
     return model_dir
 
@@ -440,6 +621,9 @@ def add_arguments(p, # the `train` subcommand's `argparse` parser
     p.add_argument("config", help="project YAML file")
     p.add_argument("overrides", nargs="*", help="section.key=value settings applied after the file, e.g. training.max_epochs=50")
     p.add_argument("--output", help="new model directory (default: outputs/<date_time>)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--overwrite", action="store_true", help="replace a model already in --output")
+    g.add_argument("--resume", action="store_true", help="continue the unfinished run in --output from its last.ckpt")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 def run(args, # parsed arguments of `litpose train`
@@ -447,7 +631,7 @@ def run(args, # parsed arguments of `litpose train`
     "Run `litpose train`: train, then print the model directory and its pixel errors."
     from lightning_pose.config import load_config
     cfg = load_config(args.config, args.overrides)
-    model_dir = train(cfg, args.output, progress=not args.no_progress)
+    model_dir = train(cfg, args.output, progress=not args.no_progress, overwrite=args.overwrite, resume=args.resume)
     summary = json.loads((model_dir/"summary.json").read_text())
     print(f"model: {model_dir}")
     print(f"epochs: {summary['epochs']}, fit: {summary['fit_seconds']} s, pixel error: {summary['pixel_error']}")
