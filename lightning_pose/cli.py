@@ -10,13 +10,21 @@ import importlib
 import sys
 
 # %% auto #0
-__all__ = ['COMMANDS', 'USER_ERRORS', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'USER_ERRORS', 'load_command', 'build_parser', 'main']
+
+# %% ../nbs/99_cli.ipynb #79998162
+def load_command(spec: str, # 'package.module', or 'package.module:OBJECT'
+                ):          # the module or the object; it has HELP, add_arguments and run
+    "The implementation of a subcommand."
+    mod, _, attr = spec.partition(":")
+    m = importlib.import_module(mod)
+    return getattr(m, attr) if attr else m
 
 # %% ../nbs/99_cli.ipynb #71199c47
-COMMANDS = {  # subcommand -> module implementing it
+COMMANDS = {  # subcommand -> module (or module:object) implementing it
     "demo": "lightning_pose.demo",
-    "train": "lightning_pose.train",
-    "predict": "lightning_pose.predict",
+    "train": "lightning_pose.pipeline:TRAIN_COMMAND",      # lightning_pose.train's command, and ensembles
+    "predict": "lightning_pose.pipeline:PREDICT_COMMAND",  # lightning_pose.predict's command, and ensembles
     "convert": "lightning_pose.formats",
     "export": "lightning_pose.export",
     "eks": "lightning_pose.eks.cli",
@@ -34,7 +42,7 @@ def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
         if only is not None and name != only:
             sub.add_parser(name, help="", add_help=False)
             continue
-        mod = importlib.import_module(modname)
+        mod = load_command(modname)
         sp = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(sp)
         sp.set_defaults(_run=mod.run)

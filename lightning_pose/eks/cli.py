@@ -23,7 +23,7 @@ from .shared import MultiViewResult
 # %% auto #0
 __all__ = ['DECIMALS', 'HELP', 'VARIANTS', 'read_predictions', 'load_ensemble', 'files_by_camera', 'write_eks_csv',
            'run_singlecam', 'run_pupil', 'mirrored_spec', 'run_mirrored', 'load_cameras', 'write_views', 'run_multicam',
-           'read_timestamps', 'run_async', 'add_common_arguments', 'add_arguments', 'run_variant',
+           'read_timestamps', 'run_async', 'ensemble_csvs', 'add_common_arguments', 'add_arguments', 'run_variant',
            'smooth_param_report', 'run']
 
 # %% ../../nbs/28_eks.cli.ipynb #b7becac7
@@ -221,6 +221,17 @@ def run_async(files: Sequence[str|Path],          # member CSVs, one per camera 
                     smooth_param=_param(smooth_param), names=loaded[camera_names[0]][2], camera_names=camera_names, **kw)
     return write_views(out, loaded, output, overwrite)
 
+# %% ../../nbs/28_eks.cli.ipynb #a14daff1
+def ensemble_csvs(ensemble_dir: str|Path|None,  # an ensemble directory (`litpose train CONFIG --ensemble M`)
+                  video: str|None,              # the video's file name or stem
+                 ) -> list[Path]:               # member_<i>/video_preds/<stem>.csv, by member number
+    "The members' predictions of one video in an ensemble directory."
+    if not video: raise ValueError("--ensemble-dir needs --video (the video whose predictions to smooth)")
+    d, stem = Path(ensemble_dir), Path(video).stem
+    files = sorted(d.glob(f"member_*/video_preds/{stem}.csv"), key=lambda p: int(p.parent.parent.name.split("_")[-1]))
+    if not files: raise FileNotFoundError(f"{d}: no member_*/video_preds/{stem}.csv; predict first (litpose predict {d} VIDEO)")
+    return files
+
 # %% ../../nbs/28_eks.cli.ipynb #3af1847b
 HELP = "Ensemble Kalman Smoother: smooth an ensemble of prediction CSVs (singlecam, multicam, pupil, async)"
 VARIANTS = {"singlecam": "one camera, each keypoint a 2D random walk",
@@ -234,6 +245,8 @@ def add_common_arguments(p: argparse.ArgumentParser, # one variant's sub-parser
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--input-dir", help="folder of member CSVs (all *.csv)")
     src.add_argument("--input-files", nargs="+", help="member CSVs")
+    src.add_argument("--ensemble-dir", help="ensemble directory (`litpose train --ensemble`): its members' predictions of --video")
+    p.add_argument("--video", help="with --ensemble-dir: the video (file name or stem) to smooth")
     p.add_argument("--output", required=True, help="output CSV (singlecam, pupil, mirrored multicam) or folder (per-camera inputs)")
     p.add_argument("--smooth-param", type=float, nargs="+", default=None,
                    help="smoothing parameter(s), one for all or one per keypoint; default: maximum likelihood. "
@@ -262,7 +275,7 @@ def add_arguments(parser: argparse.ArgumentParser, # the `litpose eks` parser
 def run_variant(args: argparse.Namespace, # parsed `litpose eks VARIANT ...` arguments
                ) -> dict[str, pd.DataFrame]: # camera -> output table ('' for a single table)
     "Run the variant the arguments name on their input files."
-    files = _csvs(args.input_dir, args.input_files)
+    files = ensemble_csvs(args.ensemble_dir, args.video) if getattr(args, "ensemble_dir", None) else _csvs(args.input_dir, args.input_files)
     kw = dict(smooth_param=args.smooth_param, bodyparts=args.bodypart_list, overwrite=args.overwrite,
               avg_mode=args.avg_mode, var_mode=args.var_mode)
     if getattr(args, "robust", False): kw["robust"] = True
