@@ -58,6 +58,7 @@ def multicam_cv_scale(xy: np.ndarray,                # (n_members, n_frames, n_v
         return heavy_tailed_loss(pred.reshape(len(logs), T, P, V, 2).transpose(0, 1, 3, 2, 4), xy[j], scale)
     return 10. ** cv_search(fold_loss, m, np.zeros(P), -3., 2., 21)[0]
 
+# %% ../../nbs/23_eks.multicam.ipynb #33c89e07
 def eks_multicam(xy: np.ndarray,                   # (n_members, n_frames, n_views, n_parts, 2) predictions
                  likelihood: np.ndarray|None=None, # (n_members, n_frames, n_views, n_parts)
                  smooth_param=None,                # s per body part (or one for all); None = automatic (`select`)

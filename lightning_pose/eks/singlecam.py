@@ -140,6 +140,7 @@ def auto_smooth_param(xy: np.ndarray,                 # (n_members, n_frames, n_
         return cv_smooth_param(np.asarray(xy)[:, sl], lik, avg_mode, var_mode, var_prior)[0]
     return fit_smooth_param(y[sl], r[sl])[0]
 
+# %% ../../nbs/22_eks.singlecam.ipynb #6ff155a4
 def eks_singlecam(xy: np.ndarray,                  # (n_members, n_frames, n_keypoints, 2) predictions (1 member: one model)
                   likelihood: np.ndarray|None=None, # (n_members, n_frames, n_keypoints)
                   smooth_param: float|Sequence[float]|None=None, # s per keypoint (or one for all); None = automatic
