@@ -10,15 +10,17 @@ from .core import SmootherResult, FilterResult, rw_smooth, rw_loglik, kalman_fil
 from .ensemble import EnsembleStats, ensemble_stats, median_filter, interpolate_nans, eks_table
 from .shared import (EKSResult, MultiViewResult, LatentPosterior, RobustSettings, ROBUST,
                                        outlier_responsibility, fit_pca_model, fit_latent_smoother)
-from .singlecam import eks_singlecam, fit_smooth_param
+from .singlecam import eks_singlecam, fit_smooth_param, cv_smooth_param
 from .multicam import MulticamResult, PosePCAResult, eks_multicam, eks_mirrored, eks_pose_pca
 from .pupil import PupilResult, eks_pupil
 from .asynchronous import AsyncResult, QueryPrediction, eks_async
-from .cli import load_ensemble, run_singlecam, run_multicam, run_pupil, run_async
+from .calibrated import CalibratedResult, HeldOutCheck, eks_calibrated, held_out_camera_check, agreement
+from .cli import load_ensemble, run_singlecam, run_multicam, run_pupil, run_async, run_calibrated
 
 __all__ = ["SmootherResult", "FilterResult", "rw_smooth", "rw_loglik", "kalman_filter", "kalman_smooth", "EnsembleStats",
            "ensemble_stats", "median_filter", "interpolate_nans", "eks_table", "EKSResult", "MultiViewResult",
            "LatentPosterior", "RobustSettings", "ROBUST", "outlier_responsibility", "fit_pca_model", "fit_latent_smoother",
-           "eks_singlecam", "fit_smooth_param", "MulticamResult", "PosePCAResult", "eks_multicam", "eks_mirrored",
-           "eks_pose_pca", "PupilResult", "eks_pupil", "AsyncResult", "QueryPrediction", "eks_async", "load_ensemble",
-           "run_singlecam", "run_multicam", "run_pupil", "run_async"]
+           "eks_singlecam", "fit_smooth_param", "cv_smooth_param", "MulticamResult", "PosePCAResult", "eks_multicam", "eks_mirrored",
+           "eks_pose_pca", "PupilResult", "eks_pupil", "AsyncResult", "QueryPrediction", "eks_async", "CalibratedResult",
+           "HeldOutCheck", "eks_calibrated", "held_out_camera_check", "agreement", "load_ensemble", "run_singlecam",
+           "run_multicam", "run_pupil", "run_async", "run_calibrated"]

@@ -11,11 +11,13 @@ from typing import Sequence
 import numpy as np
 
 from .ensemble import EnsembleStats, ensemble_stats
-from .shared import (LatentPosterior, MultiViewResult, fit_latent_smoother, fit_pca_model,
-                                       inherit_docments, part_names, project_views, view_names, view_result)
+from .shared import (LatentPosterior, MultiViewResult, cv_search, fit_latent_smoother, fit_pca_model,
+                                       fold_stats, heavy_tailed_loss, inherit_docments, latent_predict, loss_scale,
+                                       part_names, project_views, view_names, view_result)
 
 # %% auto #0
-__all__ = ['check_timestamps', 'match_frames', 'merge_events', 'scatter_views', 'QueryPrediction', 'AsyncResult', 'eks_async']
+__all__ = ['check_timestamps', 'match_frames', 'merge_events', 'scatter_views', 'QueryPrediction', 'AsyncResult',
+           'async_cv_scale', 'eks_async']
 
 # %% ../../nbs/25_eks.asynchronous.ipynb #862fb346
 def check_timestamps(times: Sequence[np.ndarray],  # per camera (n_frames_v,) timestamps
@@ -92,29 +94,58 @@ class AsyncResult(MultiViewResult):
     query: QueryPrediction|None      # predictions at the query times; None without query times
 
 # %% ../../nbs/25_eks.asynchronous.ipynb #c5c5294c
+def async_cv_scale(xy: Sequence[np.ndarray],            # per camera (n_members, n_frames_v, n_parts, 2)
+                   likelihood: Sequence[np.ndarray]|None, # per camera (n_members, n_frames_v, n_parts)
+                   pos: np.ndarray,                     # (N,) event of each input frame, from `merge_events`
+                   start: np.ndarray,                   # (V + 1,) camera offsets, from `merge_events`
+                   ev_t: np.ndarray,                    # (N,) event times
+                   B: np.ndarray,                       # (n_parts, 2 n_views, d) observation matrices
+                   mu: np.ndarray,                      # (n_parts, 2 n_views) offsets
+                   E: np.ndarray,                       # (n_parts, d, d) step covariances per unit time at s = 1
+                   stats_kw: dict,                      # avg_mode, var_mode, var_prior for `fold_stats`
+                  ) -> np.ndarray:                      # (n_parts,) s
+    "Scale of every body part's step covariance minimising the members' cross-validation loss over all cameras."
+    m, V, P = len(xy[0]), len(xy), np.shape(xy[0])[2]
+    lk = (lambda v: None) if likelihood is None else (lambda v: likelihood[v])
+    folds = [scatter_views([fold_stats(xy[v], lk(v), j, **stats_kw) for v in range(V)], pos, start, len(ev_t)) for j in range(m)]
+    rows = [pos[start[v]:start[v + 1]] for v in range(V)]
+    scales = [loss_scale(xy[v], ensemble_stats(xy[v], lk(v), stats_kw["avg_mode"]).center) for v in range(V)]
+    dts = np.diff(ev_t, prepend=ev_t[0])
+    def fold_loss(j, logs):
+        pred = latent_predict(*folds[j], B, mu, E, logs, E_scale=dts)       # (G, N, P, 2V)
+        return sum(heavy_tailed_loss(pred[:, rows[v], :, 2 * v:2 * v + 2], xy[v][j], scales[v]) for v in range(V))
+    return 10. ** cv_search(fold_loss, m, np.zeros(P), -3., 2., 21)[0]
+
 def eks_async(xy: Sequence[np.ndarray],          # per camera (n_members, n_frames_v, n_parts, 2)
               times: Sequence[np.ndarray],       # per camera (n_frames_v,) timestamps, increasing
               likelihood: Sequence[np.ndarray]|None=None, # per camera (n_members, n_frames_v, n_parts)
               query_times: np.ndarray|None=None, # extra times at which to predict every camera's keypoints
-              smooth_param=None,                 # scale of the latent step covariance per body part; None = max likelihood
+              smooth_param=None,                 # scale of the latent step covariance per body part; None = automatic
               names: Sequence[str]|None=None,    # body-part names (n_parts)
               camera_names: Sequence[str]|None=None, # camera names (n_views)
               avg_mode: str="median",            # ensemble centre: 'median' or 'mean'
-              var_mode: str="var",               # 'var', or 'confidence' (variance / mean likelihood)
+              var_mode: str="confidence",        # 'var', or 'confidence' (variance / mean likelihood)
+              var_prior: float=2.,               # weight (in members) of the variance prior, see `ensemble_stats`
               quantile_keep_pca: float=50.,      # PCA on frames whose largest variance is below this percentile
+              n_latent: int=3,                   # latent dimension per body part
+              select: str="cv",                  # automatic s: 'cv' (cross-validation over members) or 'ml'
              ) -> AsyncResult:
     "Asynchronous multi-camera EKS; results per camera at its own frames, and at `query_times`."
+    if select not in ("cv", "ml"): raise ValueError(f"select must be 'cv' or 'ml', got {select!r}")
     V = len(xy); cams = view_names(camera_names, V)
     ts = check_timestamps(times, [np.shape(x)[1] for x in xy], cams)
-    sts = [ensemble_stats(xy[v], None if likelihood is None else likelihood[v], avg_mode, var_mode) for v in range(V)]
+    kw = dict(avg_mode=avg_mode, var_mode=var_mode, var_prior=var_prior)
+    sts = [ensemble_stats(xy[v], None if likelihood is None else likelihood[v], **kw) for v in range(V)]
     P = sts[0].center.shape[1]; names = part_names(names, P)
     if any(s.center.shape[1] != P for s in sts): raise ValueError(f"cameras have different numbers of keypoints {[s.center.shape[1] for s in sts]}")
     dt0 = np.median(np.concatenate([np.diff(t) for t in ts if len(t) > 1]))
-    B, mu, E = fit_pca_model(*match_frames(ts, sts, dt0), 3, quantile_keep_pca)
+    B, mu, E = fit_pca_model(*match_frames(ts, sts, dt0), n_latent, quantile_keep_pca)
     E = E / dt0
     tq = np.zeros(0) if query_times is None else np.asarray(query_times, dtype=float)
     ev_t, pos, start = merge_events(ts, tq)
     y, r = scatter_views(sts, pos, start, len(ev_t))
+    if smooth_param is None and select == "cv" and len(xy[0]) >= 3:
+        smooth_param = async_cv_scale(xy, likelihood, pos, start, ev_t, B, mu, E, kw)
     res, s = fit_latent_smoother(y, r, B, mu, E, smooth_param=smooth_param, E_scale=np.diff(ev_t, prepend=ev_t[0]))
     om, oc = project_views(res, B, mu, V)
     views = {cam: view_result(om, oc, v, sts[v], s, names, res.loglik, rows=pos[start[v]:start[v + 1]])

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -18,13 +19,16 @@ from .singlecam import eks_singlecam
 from .multicam import eks_multicam, eks_mirrored
 from .pupil import eks_pupil
 from .asynchronous import eks_async
+from .calibrated import eks_calibrated
 from .shared import MultiViewResult
+from ..cameras import read_calibration
 
 # %% auto #0
-__all__ = ['DECIMALS', 'HELP', 'VARIANTS', 'read_predictions', 'load_ensemble', 'files_by_camera', 'write_eks_csv',
-           'run_singlecam', 'run_pupil', 'mirrored_spec', 'run_mirrored', 'load_cameras', 'write_views', 'run_multicam',
-           'read_timestamps', 'run_async', 'ensemble_csvs', 'add_common_arguments', 'add_arguments', 'run_variant',
-           'smooth_param_report', 'run']
+__all__ = ['DECIMALS', 'POINTS3D_FILE', 'HELP', 'VARIANTS', 'read_predictions', 'load_ensemble', 'is_eks_output', 'member_csvs',
+           'camera_spans', 'files_by_camera', 'write_eks_csv', 'check_outputs', 'output_folder', 'run_singlecam',
+           'run_pupil', 'mirrored_spec', 'run_mirrored', 'load_cameras', 'write_views', 'run_multicam',
+           'calibration_cameras', 'run_calibrated', 'read_timestamps', 'run_async', 'ensemble_csvs', 'frame_range',
+           'add_common_arguments', 'add_arguments', 'run_variant', 'smooth_param_report', 'run']
 
 # %% ../../nbs/28_eks.cli.ipynb #b7becac7
 def read_predictions(path: str|Path,  # a predictions CSV in the three-header-row format
@@ -53,15 +57,39 @@ def load_ensemble(files: Sequence[str|Path],            # one predictions CSV pe
         liks.append(sub.loc[:, (names, "likelihood")].to_numpy(float))
     return np.stack(xys), np.stack(liks), names, dfs[0].index
 
-def _csvs(input_dir=None, input_files=None) -> list[Path]:
-    "The member CSVs named on the command line, or every CSV of the input folder."
-    if input_files: return [Path(f) for f in input_files]
+def is_eks_output(path: str|Path,  # a CSV in the three-header-row format
+                 ) -> bool:        # True if it has posterior-variance columns (written by an EKS)
+    "Whether a CSV is an EKS output rather than one member's predictions (looks at its header only)."
+    with open(path, errors="replace") as f:
+        head = [f.readline() for _ in range(3)]
+    return any("x_posterior_var" in line.split(",") for line in head)
+
+def member_csvs(input_dir: str|Path|None=None,  # folder: every .csv in it that is not an EKS output
+                input_files: Sequence[str|Path]|None=None, # or the member CSVs themselves
+               ) -> tuple[list[Path], list[Path]]: # member CSVs, EKS outputs skipped in the folder
+    "The member CSVs named on the command line, or those of the input folder (EKS outputs in it are skipped)."
+    if input_files:
+        files = [Path(f) for f in input_files]
+        for f in files:
+            if f.is_file() and is_eks_output(f):
+                raise ValueError(f"{f}: an EKS output (it has posterior-variance columns), not an ensemble member's predictions")
+        return files, []
     if input_dir is None: raise ValueError("give --input-dir or --input-files")
     d = Path(input_dir)
     if not d.is_dir(): raise NotADirectoryError(f"{d}: not a directory")
-    files = sorted(p for p in d.iterdir() if p.suffix == ".csv")
-    if not files: raise FileNotFoundError(f"{d}: no .csv files")
-    return files
+    csvs = sorted(p for p in d.iterdir() if p.suffix == ".csv" and p.is_file())
+    skipped = [p for p in csvs if is_eks_output(p)]
+    files = [p for p in csvs if p not in skipped]
+    if not files: raise FileNotFoundError(f"{d}: no member .csv files" + (f" (skipped EKS outputs {[p.name for p in skipped]})" if skipped else ""))
+    return files, skipped
+
+# %% ../../nbs/28_eks.cli.ipynb #dbd38bdd
+def camera_spans(name: str,    # a file name
+                 camera: str,  # a camera name
+                ) -> list[tuple[int, int]]: # (start, end) of every match not glued to letters or digits
+    "Where `camera` occurs in `name` as a token: not preceded or followed by a letter or digit."
+    pat = r"(?<![A-Za-z0-9])" + re.escape(camera) + r"(?![A-Za-z0-9])"
+    return [m.span() for m in re.finditer(pat, name)]
 
 def files_by_camera(files: Sequence[Path],        # member CSVs (or timestamp files) of all cameras
                     camera_names: Sequence[str], # camera names, each found in its files' names
@@ -69,11 +97,13 @@ def files_by_camera(files: Sequence[Path],        # member CSVs (or timestamp fi
     "Group files by the camera name found in each file name (exactly one camera per file)."
     out = {c: [] for c in camera_names}
     for f in files:
-        hit = [c for c in camera_names if c in Path(f).name.split(".") or f".{c}." in Path(f).name or f"_{c}." in Path(f).name]
-        if len(hit) != 1: raise ValueError(f"{f}: file name must name exactly one camera of {list(camera_names)}")
+        spans = {c: camera_spans(Path(f).name, c) for c in camera_names}
+        inside = lambda a, b: any(s[0] <= x[0] and x[1] <= s[1] and s != x for x in spans[a] for s in spans[b])
+        hit = [c for c in camera_names if spans[c] and not any(inside(c, o) for o in camera_names if o != c)]
+        if len(hit) != 1: raise ValueError(f"{f}: file name must name exactly one camera of {list(camera_names)}, found {hit}")
         out[hit[0]].append(Path(f))
     for c, fs in out.items():
-        if not fs: raise ValueError(f"no file for camera {c!r}")
+        if not fs: raise ValueError(f"no file for camera {c!r} (camera names must appear in the file names)")
     n = {c: len(fs) for c, fs in out.items()}
     if len(set(n.values())) > 1: raise ValueError(f"cameras have different numbers of members: {n}")
     return out
@@ -87,7 +117,28 @@ def write_eks_csv(df: pd.DataFrame,       # an EKS output table (`EKSResult.to_d
                   decimals: int=DECIMALS, # digits after the decimal point
                  ) -> Path:
     "Write an EKS table in the three-header-row format, atomically, with fixed `decimals`."
+    check_outputs([path], overwrite)
     return write_pose_csv(df, path, overwrite=overwrite, decimals=decimals)
+
+def check_outputs(paths: Sequence[str|Path],  # every file a run will write
+                  overwrite: bool=False,      # replacing existing files is allowed
+                 ):
+    "Refuse before writing anything if any output exists (unless `overwrite`) or is a folder."
+    dirs = [str(p) for p in paths if Path(p).is_dir()]
+    if dirs: raise IsADirectoryError(f"{', '.join(dirs)}: a folder where an output CSV goes; give a file name")
+    exist = [str(p) for p in paths if Path(p).exists()]
+    if exist and not overwrite:
+        raise FileExistsError(f"{', '.join(exist)} exist{'s' if len(exist) == 1 else ''}; pass --overwrite to replace "
+                              f"{'it' if len(exist) == 1 else 'them'} (nothing was written)")
+
+def output_folder(output: str|Path,  # the --output of a variant that writes one CSV per camera
+                  what: str,         # the variant, for the message
+                 ) -> Path:
+    "The output folder of per-camera outputs; a `.csv` name or an existing file is refused."
+    out = Path(output)
+    if out.suffix.lower() == ".csv" or out.is_file():
+        raise ValueError(f"--output {output}: {what} writes one CSV per camera into a folder; give a folder, not a file")
+    return out
 
 def _param(s):
     "One value from the command line for all keypoints, or a list of values."
@@ -95,13 +146,14 @@ def _param(s):
     return s[0] if len(s) == 1 else list(s)
 
 # %% ../../nbs/28_eks.cli.ipynb #64443d83
-def run_singlecam(files: Sequence[str|Path],          # member CSVs
+def run_singlecam(files: Sequence[str|Path],          # member CSVs (one file: a single model)
                   output: str|Path,                   # output CSV
-                  smooth_param: Sequence[float]|None=None, # one s for all keypoints or one per keypoint; None = max likelihood
+                  smooth_param: Sequence[float]|None=None, # one s for all keypoints or one per keypoint; None = automatic
                   bodyparts: Sequence[str]|None=None, # keypoints to smooth (default: all)
                   overwrite: bool=False,              # replace an existing output
                   **kw) -> pd.DataFrame:
     "Single-camera EKS of a folder of member CSVs; writes and returns the output table."
+    check_outputs([output], overwrite)
     xy, lik, names, index = load_ensemble(files, bodyparts)
     df = eks_singlecam(xy, lik, _param(smooth_param), names, **kw).to_df(index=index)
     write_eks_csv(df, output, overwrite=overwrite)
@@ -109,14 +161,16 @@ def run_singlecam(files: Sequence[str|Path],          # member CSVs
 
 def run_pupil(files: Sequence[str|Path],          # member CSVs with the four pupil keypoints
               output: str|Path,                   # output CSV
-              smooth_param: Sequence[float]|None=None, # (a_diameter, a_centre); None = max likelihood
+              smooth_param: Sequence[float]|None=None, # (a_diameter, a_centre); None = automatic
               bodyparts: Sequence[str]|None=None, # the four pupil keypoints (default: all of the file's)
               overwrite: bool=False,              # replace an existing output
               **kw) -> pd.DataFrame:
     "Pupil EKS of member CSVs with four pupil keypoints; writes and returns the output table."
+    if smooth_param is not None and len(smooth_param) != 2:
+        raise ValueError(f"pupil takes 2 smoothing parameters, --smooth-param A_DIAMETER A_CENTRE (each in (0, 1)); got {len(smooth_param)}")
+    check_outputs([output], overwrite)
     xy, lik, names, index = load_ensemble(files, bodyparts)
     if len(names) != 4: raise ValueError(f"pupil EKS needs exactly 4 keypoints (use --bodypart-list), got {names}")
-    kw.pop("robust", None)
     df = eks_pupil(xy, lik, names, smooth_param, **kw).to_df(index=index)
     write_eks_csv(df, output, overwrite=overwrite)
     return df
@@ -139,6 +193,7 @@ def run_mirrored(files: Sequence[str|Path],        # member CSVs, each with ever
                  overwrite: bool=False,            # replace an existing output
                  **kw) -> pd.DataFrame:
     "Multi-camera EKS of mirrored views in one file per member; writes and returns the output table."
+    check_outputs([output], overwrite)
     xy, lik, names, index = load_ensemble(files, spec.names)
     df = eks_mirrored(xy, lik, spec, _param(smooth_param), **kw).to_df(index=index)
     write_eks_csv(df, output, overwrite=overwrite)
@@ -162,35 +217,85 @@ def write_views(result: MultiViewResult,   # per-camera results
                 output: str|Path,          # output folder: one `<camera>.csv` each
                 overwrite: bool=False,     # replace existing outputs
                ) -> dict[str, pd.DataFrame]: # camera -> output table
-    "Write every camera's output table into `output`."
+    "Write every camera's output table into `output`, after checking that none of them is in the way."
     res = result.to_dfs(index={c: loaded[c][3] for c in result})
+    check_outputs([Path(output) / f"{c}.csv" for c in res], overwrite)
     for c, df in res.items(): write_eks_csv(df, Path(output) / f"{c}.csv", overwrite=overwrite)
     return res
 
 # %% ../../nbs/28_eks.cli.ipynb #a8d25719
 def run_multicam(files: Sequence[str|Path],          # member CSVs (mirrored: one per member; else one per camera and member)
                  output: str|Path,                   # output CSV (mirrored) or folder (one file per camera)
-                 camera_names: Sequence[str],        # at least 2 camera names
-                 smooth_param: Sequence[float]|None=None, # one s for all body parts or one per part; None = max likelihood
+                 camera_names: Sequence[str]|None,   # at least 2 camera names (with `calibration`: default its cameras)
+                 smooth_param: Sequence[float]|None=None, # one s for all body parts or one per part; None = automatic
                  bodyparts: Sequence[str]|None=None, # body parts to smooth (default: all)
                  overwrite: bool=False,              # replace existing outputs
+                 calibration: str|Path|None=None,    # anipose calibration .toml: calibrated 3D smoothing
                  **kw) -> dict[str, pd.DataFrame]:   # camera -> output table ('' for the one mirrored table)
     "Multi-camera EKS: mirrored views in each file (`<part>_<camera>` names) -> one CSV; one file per camera -> folder."
+    if calibration is not None:
+        return run_calibrated(files, calibration, output, camera_names, smooth_param, bodyparts, overwrite, **kw)
     if not camera_names or len(camera_names) < 2: raise ValueError("multicam needs --camera-names with at least 2 cameras")
     spec = mirrored_spec(keypoint_names(read_predictions(files[0])), camera_names, bodyparts)
     if spec is not None: return {"": run_mirrored(files, output, spec, smooth_param, overwrite, **kw)}
+    out = output_folder(output, "multicam with one file per camera")
+    check_outputs([out / f"{c}.csv" for c in camera_names], overwrite)
     loaded = load_cameras(files, camera_names, bodyparts)
     xy = np.stack([loaded[c][0] for c in camera_names], 2); lik = np.stack([loaded[c][1] for c in camera_names], 2)
-    out = eks_multicam(xy, lik, _param(smooth_param), loaded[camera_names[0]][2], camera_names, **kw)
-    return write_views(out, loaded, output, overwrite)
+    res = eks_multicam(xy, lik, _param(smooth_param), loaded[camera_names[0]][2], camera_names, **kw)
+    return write_views(res, loaded, out, overwrite)
+
+# %% ../../nbs/28_eks.cli.ipynb #3843a5d6
+POINTS3D_FILE = "points3d.csv"  # the 3D output of calibrated multicam, next to the cameras' CSVs
+
+def calibration_cameras(calibration: str|Path,             # anipose calibration .toml
+                        camera_names: Sequence[str]|None,  # cameras to use, in this order; None: all of the file's
+                       ) -> list:                          # `lightning_pose.cameras.Camera` list
+    "The calibrated cameras the run uses, checked against the names given."
+    cams = read_calibration(calibration); by = {c.name: c for c in cams}
+    if not camera_names: return cams
+    miss = [c for c in camera_names if c not in by]
+    if miss: raise ValueError(f"{calibration}: no camera {miss} (it has {list(by)})")
+    return [by[c] for c in camera_names]
+
+def run_calibrated(files: Sequence[str|Path],          # member CSVs, one per camera and member
+                   calibration: str|Path,              # anipose calibration .toml
+                   output: str|Path,                   # output folder
+                   camera_names: Sequence[str]|None=None, # cameras to use; default all of the calibration's
+                   smooth_param: Sequence[float]|None=None, # one s for all keypoints or one per keypoint, world units^2
+                   bodyparts: Sequence[str]|None=None, # keypoints to smooth (default: all)
+                   overwrite: bool=False,              # replace existing outputs
+                   **kw) -> dict[str, pd.DataFrame]:   # camera -> 2D table, and 'points3d' -> 3D table
+    "Calibrated multi-camera EKS: every camera's CSV and the 3D CSV in the output folder."
+    if kw.pop("robust", False): raise ValueError("--robust is not available with --calibration")
+    for k in ("n_latent", "quantile_keep_pca"): kw.pop(k, None)
+    cams = calibration_cameras(calibration, camera_names); names = [c.name for c in cams]
+    out = output_folder(output, "calibrated multicam")
+    check_outputs([out / f"{c}.csv" for c in names] + [out / POINTS3D_FILE], overwrite)
+    loaded = load_cameras(files, names, bodyparts)
+    xy = np.stack([loaded[c][0] for c in names], 2); lik = np.stack([loaded[c][1] for c in names], 2)
+    res = eks_calibrated(xy, lik, cams, _param(smooth_param), loaded[names[0]][2], **kw)
+    tables = write_views(res, loaded, out, overwrite)
+    tables["points3d"] = res.to_3d_df(index=loaded[names[0]][3])
+    write_eks_csv(tables["points3d"], out / POINTS3D_FILE, overwrite=overwrite)
+    return tables
 
 # %% ../../nbs/28_eks.cli.ipynb #ff56e74e
-def read_timestamps(path: str|Path,  # text/CSV file, one timestamp per frame (the last column of each line)
+def read_timestamps(path: str|Path,  # .npy array, or text/CSV file with one timestamp per line (the last column)
                    ) -> np.ndarray:  # (n_frames,) timestamps
-    "One timestamp per frame: a text/CSV file with one number per line (a non-numeric header line is skipped)."
+    "One timestamp per frame: a NumPy .npy array (as the IBL pipeline saves them) or a text/CSV file, one per line."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
-    lines = [l.strip().split(",")[-1] for l in path.read_text().splitlines() if l.strip()]
+    with open(path, "rb") as f: magic = f.read(6)
+    if magic == b"\x93NUMPY":
+        try: t = np.load(path, allow_pickle=False)
+        except ValueError as e: raise ValueError(f"{path}: not a numeric .npy array ({e})") from None
+        if t.ndim == 2 and 1 in t.shape: t = t.ravel()
+        if t.ndim != 1 or not np.issubdtype(t.dtype, np.number): raise ValueError(f"{path}: expected a 1-D numeric array, got {t.dtype} {t.shape}")
+        return t.astype(float)
+    try: text = path.read_text()
+    except UnicodeDecodeError: raise ValueError(f"{path}: neither a .npy array nor a text file of timestamps") from None
+    lines = [l.strip().split(",")[-1] for l in text.splitlines() if l.strip()]
     try: float(lines[0])
     except (ValueError, IndexError): lines = lines[1:]
     try: return np.array([float(l) for l in lines])
@@ -206,6 +311,10 @@ def run_async(files: Sequence[str|Path],          # member CSVs, one per camera 
               **kw) -> dict[str, pd.DataFrame]:   # camera -> output table
     "Asynchronous multi-camera EKS: member CSVs and one timestamp file per camera -> one CSV per camera."
     if not camera_names or len(camera_names) < 2: raise ValueError("async needs --camera-names with at least 2 cameras")
+    if kw.pop("frame_ranges", None): raise ValueError("--s-frames is not available for async (cameras have their own frames)")
+    for k in ("robust",): kw.pop(k, None)
+    out_dir = output_folder(output, "async")
+    check_outputs([out_dir / f"{c}.csv" for c in camera_names], overwrite)
     groups = files_by_camera(files, camera_names)
     if not timestamp_files: raise ValueError("async needs --timestamp-files, one per camera")
     tgroups = files_by_camera(timestamp_files, camera_names)
@@ -216,10 +325,9 @@ def run_async(files: Sequence[str|Path],          # member CSVs, one per camera 
         if len(t) != loaded[c][0].shape[1]:
             raise ValueError(f"{tgroups[c][0]}: {len(t)} timestamps for {loaded[c][0].shape[1]} frames of camera {c!r}")
         times.append(t)
-    kw.pop("robust", None)
     out = eks_async([loaded[c][0] for c in camera_names], times, [loaded[c][1] for c in camera_names],
                     smooth_param=_param(smooth_param), names=loaded[camera_names[0]][2], camera_names=camera_names, **kw)
-    return write_views(out, loaded, output, overwrite)
+    return write_views(out, loaded, out_dir, overwrite)
 
 # %% ../../nbs/28_eks.cli.ipynb #a14daff1
 def ensemble_csvs(ensemble_dir: str|Path|None,  # an ensemble directory (`litpose train CONFIG --ensemble M`)
@@ -234,28 +342,44 @@ def ensemble_csvs(ensemble_dir: str|Path|None,  # an ensemble directory (`litpos
 
 # %% ../../nbs/28_eks.cli.ipynb #3af1847b
 HELP = "Ensemble Kalman Smoother: smooth an ensemble of prediction CSVs (singlecam, multicam, pupil, async)"
-VARIANTS = {"singlecam": "one camera, each keypoint a 2D random walk",
-            "multicam": "synchronised cameras: mirrored views in one file, or one file per camera",
+VARIANTS = {"singlecam": "one camera, each keypoint a 2D random walk (one file: a single model)",
+            "multicam": "synchronised cameras: mirrored views in one file, one file per camera, or calibrated (--calibration)",
             "pupil": "pupil diameter and centre from 4 keypoints",
             "async": "cameras with their own timestamps"}  # variant -> one-line help
+
+def frame_range(text: str,  # "START:END", half-open; either may be empty ("0:500", ":500", "1000:")
+               ) -> tuple:  # (start, end), None for an open end
+    "A frame range from the command line."
+    a, sep, b = text.partition(":")
+    try:
+        if not sep: raise ValueError
+        return (int(a) if a else None, int(b) if b else None)
+    except ValueError: raise argparse.ArgumentTypeError(f"{text!r}: give START:END frame numbers, e.g. 0:500 or 1000:") from None
 
 def add_common_arguments(p: argparse.ArgumentParser, # one variant's sub-parser
                         ):
     "The flags every variant takes: inputs, output, smoothing, keypoints, cameras, ensemble statistics."
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--input-dir", help="folder of member CSVs (all *.csv)")
+    src.add_argument("--input-dir", help="folder of member CSVs (all *.csv; EKS outputs in it are skipped)")
     src.add_argument("--input-files", nargs="+", help="member CSVs")
     src.add_argument("--ensemble-dir", help="ensemble directory (`litpose train --ensemble`): its members' predictions of --video")
     p.add_argument("--video", help="with --ensemble-dir: the video (file name or stem) to smooth")
     p.add_argument("--output", required=True, help="output CSV (singlecam, pupil, mirrored multicam) or folder (per-camera inputs)")
     p.add_argument("--smooth-param", type=float, nargs="+", default=None,
-                   help="smoothing parameter(s), one for all or one per keypoint; default: maximum likelihood. "
+                   help="smoothing parameter(s), one for all or one per keypoint; default: automatic (--smooth-select). "
                         "singlecam: random-walk variance s (px^2 per frame, larger = less smoothing); multicam, async: "
-                        "scale of the step covariance of the PCA latent (1 = the data's own); pupil: A_diameter A_centre in (0, 1)")
+                        "scale of the step covariance of the PCA latent (1 = the data's own); calibrated: 3D step variance "
+                        "(world units^2 per frame); pupil: A_diameter A_centre in (0, 1)")
+    p.add_argument("--smooth-select", choices=["cv", "ml"], default="cv",
+                   help="automatic smoothing: cross-validation over members (default; 3+ members) or maximum likelihood")
+    p.add_argument("--s-frames", type=frame_range, nargs="+", default=None, metavar="START:END",
+                   help="frame ranges on which the smoothing parameter is chosen (default: all, at most 20000 frames)")
     p.add_argument("--bodypart-list", nargs="+", default=None, help="keypoints (multicam: body parts) to smooth")
-    p.add_argument("--camera-names", nargs="+", default=None, help="camera names (multicam, async)")
+    p.add_argument("--camera-names", nargs="+", default=None, help="camera names (multicam, async), as they appear in the file names")
     p.add_argument("--avg-mode", choices=["median", "mean"], default="median")
-    p.add_argument("--var-mode", choices=["var", "confidence"], default="var")
+    p.add_argument("--var-mode", choices=["var", "confidence"], default="confidence",
+                   help="ensemble variance as is, or divided by the members' mean confidence (the reference's default)")
+    p.add_argument("--var-prior", type=float, default=2., help="weight, in members, of the local typical variance")
 
 def add_arguments(parser: argparse.ArgumentParser, # the `litpose eks` parser
                  ):
@@ -266,23 +390,33 @@ def add_arguments(parser: argparse.ArgumentParser, # the `litpose eks` parser
         add_common_arguments(p)
         if name in ("singlecam", "multicam"):
             p.add_argument("--robust", action="store_true", help="outlier model against confident mistakes")
+        if name in ("multicam", "async"):
+            p.add_argument("--n-latent", type=int, default=3, help="latent dimensions per body part (PCA model)")
+            p.add_argument("--quantile-keep-pca", type=float, default=50., help="PCA on frames whose variance is below this percentile")
+        if name == "multicam":
+            p.add_argument("--calibration", default=None, help="anipose calibration .toml: smooth in 3D through the calibrated cameras")
         if name == "async":
-            p.add_argument("--timestamp-files", nargs="+", help="one timestamp file per camera (camera name in the file name)")
+            p.add_argument("--timestamp-files", nargs="+", help="one timestamp file per camera (.npy or text; camera name in the file name)")
         p.add_argument("--plot", action="store_true", help="save a PNG of the first keypoint's traces")
         p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
 # %% ../../nbs/28_eks.cli.ipynb #61cedfe8
 def run_variant(args: argparse.Namespace, # parsed `litpose eks VARIANT ...` arguments
                ) -> dict[str, pd.DataFrame]: # camera -> output table ('' for a single table)
-    "Run the variant the arguments name on their input files."
-    files = ensemble_csvs(args.ensemble_dir, args.video) if getattr(args, "ensemble_dir", None) else _csvs(args.input_dir, args.input_files)
+    "Run the variant the arguments name on their input files (EKS outputs found in the input folder are skipped, saying so)."
+    if getattr(args, "ensemble_dir", None): files, skipped = ensemble_csvs(args.ensemble_dir, args.video), []
+    else: files, skipped = member_csvs(args.input_dir, args.input_files)
+    for f in skipped: print(f"skipping {f}: an EKS output (posterior-variance columns), not an ensemble member")
     kw = dict(smooth_param=args.smooth_param, bodyparts=args.bodypart_list, overwrite=args.overwrite,
-              avg_mode=args.avg_mode, var_mode=args.var_mode)
+              avg_mode=args.avg_mode, var_mode=args.var_mode, var_prior=args.var_prior, select=args.smooth_select)
+    if args.s_frames: kw["frame_ranges"] = args.s_frames
     if getattr(args, "robust", False): kw["robust"] = True
+    for k in ("n_latent", "quantile_keep_pca"):
+        if hasattr(args, k): kw[k] = getattr(args, k)
     v = args.variant
     if v == "singlecam": return {"": run_singlecam(files, args.output, **kw)}
     if v == "pupil": return {"": run_pupil(files, args.output, **kw)}
-    if v == "multicam": return run_multicam(files, args.output, args.camera_names, **kw)
+    if v == "multicam": return run_multicam(files, args.output, args.camera_names, calibration=args.calibration, **kw)
     return run_async(files, args.timestamp_files, args.output, args.camera_names, **kw)
 
 def smooth_param_report(out: dict[str, pd.DataFrame], # camera -> output table

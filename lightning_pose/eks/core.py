@@ -111,8 +111,24 @@ def rw_smooth(y: np.ndarray,   # (n_frames, n_series) observations, NaN = missin
     return SmootherResult(ms, Ps, ll)
 
 # %% ../../nbs/20_eks.core.ipynb #9348cfb0
+def _inv3(M):
+    "Inverse and determinant of a batch of 3 x 3 matrices by the adjugate (much faster than LAPACK for tiny matrices)."
+    a, b, c, d, e, f, g, h, i = (M[..., k // 3, k % 3] for k in range(9))
+    adj = np.empty(M.shape)
+    adj[..., 0, 0] = e * i - f * h; adj[..., 1, 0] = f * g - d * i; adj[..., 2, 0] = d * h - e * g
+    adj[..., 0, 1] = c * h - b * i; adj[..., 1, 1] = a * i - c * g; adj[..., 2, 1] = b * g - a * h
+    adj[..., 0, 2] = b * f - c * e; adj[..., 1, 2] = c * d - a * f; adj[..., 2, 2] = a * e - b * d
+    det = a * adj[..., 0, 0] + b * adj[..., 1, 0] + c * adj[..., 2, 0]
+    adj /= det[..., None, None]
+    return adj, det
+
 def _inv_sym(M, logdet: bool=True):
     "Inverse and log-determinant of a batch of symmetric positive definite matrices."
+    if M.shape[-1] == 3:
+        inv, det = _inv3(M)
+        if not logdet: return inv, None
+        if (det <= 0).any(): raise np.linalg.LinAlgError("covariance not positive definite")
+        return inv, np.log(det)
     inv = np.linalg.inv(M)
     if not logdet: return inv, None
     sign, ld = np.linalg.slogdet(M)
@@ -132,7 +148,7 @@ class FilterResult:
 # %% ../../nbs/20_eks.core.ipynb #974c27ae
 def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, NaN = missing
                   r: np.ndarray,      # (n_frames, n_series, p) observation variances (inf/NaN = missing)
-                  B: np.ndarray,      # (p, d) or (n_series, p, d) observation matrix
+                  B: np.ndarray,      # (p, d), (n_series, p, d), or (n_frames, n_series, p, d) per frame
                   A: np.ndarray,      # (d, d) or (n_series, d, d) dynamics
                   E: np.ndarray,      # (d, d) or (n_series, d, d) process noise covariance
                   m0: np.ndarray,     # (n_series, d) or (d,) initial mean
@@ -147,10 +163,11 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
     rinv = np.where(miss, 0., 1. / np.maximum(np.where(miss, 1., r), 1e-12))  # variances floored at 1e-12
     y0 = np.where(miss, 0., y)
     d = np.shape(B)[-1]
-    B = np.broadcast_to(np.asarray(B, dtype=float), (n, p, d))
+    per_frame = np.ndim(B) == 4                                   # linearised observations (extended smoother)
+    Bs = np.broadcast_to(np.asarray(B, dtype=float), (T, n, p, d) if per_frame else (n, p, d))
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d))
     E = np.broadcast_to(np.asarray(E, dtype=float), (n, d, d))
-    At, Bt = np.swapaxes(A, -1, -2), np.swapaxes(B, -1, -2)
+    At = np.swapaxes(A, -1, -2)
     cs = np.ones(T) if E_scale is None else np.asarray(E_scale, dtype=float)
     m = np.broadcast_to(np.asarray(m0, dtype=float), (n, d)).copy()
     P = np.broadcast_to(np.asarray(P0, dtype=float), (n, d, d)).copy()
@@ -161,7 +178,8 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
             m = (A @ m[..., None])[..., 0]
             P = A @ P @ At + cs[t] * E
         Pinv, ld_pred = _inv_sym(_sym(P))
-        W = Bt * rinv[t][:, None, :]                              # B^T R^-1, (n, d, p)
+        B = Bs[t] if per_frame else Bs
+        W = np.swapaxes(B, -1, -2) * rinv[t][:, None, :]          # B^T R^-1, (n, d, p)
         Lam = Pinv + W @ B
         Pn, ld_lam = _inv_sym(_sym(Lam))
         e = y0[t] - (B @ m[..., None])[..., 0]
@@ -195,7 +213,7 @@ def rts_smooth(filt: FilterResult,   # a stored forward pass (`kalman_filter(...
 
 def kalman_smooth(y: np.ndarray,      # (n_frames, n_series, p) observations, NaN = missing
                   r: np.ndarray,      # (n_frames, n_series, p) observation variances (inf/NaN = missing)
-                  B: np.ndarray,      # (p, d) or (n_series, p, d) observation matrix
+                  B: np.ndarray,      # (p, d), (n_series, p, d), or (n_frames, n_series, p, d) per frame
                   A: np.ndarray,      # (d, d) or (n_series, d, d) dynamics
                   E: np.ndarray,      # (d, d) or (n_series, d, d) process noise covariance
                   m0: np.ndarray,     # (n_series, d) or (d,) initial mean
@@ -210,7 +228,7 @@ def kalman_smooth(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
 # %% ../../nbs/20_eks.core.ipynb #f9d9de48
 def dense_posterior(y: np.ndarray,   # (n_frames, p) observations of one series, NaN = missing
                     r: np.ndarray,   # (n_frames, p) observation variances (inf/NaN = missing)
-                    B: np.ndarray,   # (p, d) observation matrix
+                    B: np.ndarray,   # (p, d) observation matrix, or (n_frames, p, d) per frame
                     A: np.ndarray,   # (d, d) dynamics
                     E: np.ndarray,   # (d, d) process noise covariance
                     m0: np.ndarray,  # (d,) initial mean
@@ -218,7 +236,7 @@ def dense_posterior(y: np.ndarray,   # (n_frames, p) observations of one series,
                     E_scale: np.ndarray|None=None, # (n_frames,) multiplier of E per step
                    ) -> tuple[np.ndarray, np.ndarray, float]: # means (T, d), covariances (T, d, d), log-likelihood
     "Posterior means, covariances and log-likelihood of one series by dense linear algebra (test reference)."
-    y = np.asarray(y, dtype=float); T, p = y.shape; d = B.shape[1]
+    y = np.asarray(y, dtype=float); T, p = y.shape; d = B.shape[-1]
     cs = np.ones(T) if E_scale is None else np.asarray(E_scale, dtype=float)
     # prior mean and covariance of the stacked state: q_t = A q_{t-1} + e_t
     F = np.zeros((T * d, T * d)); mu = np.zeros(T * d)
@@ -230,7 +248,10 @@ def dense_posterior(y: np.ndarray,   # (n_frames, p) observations of one series,
         mu[t*d:(t+1)*d] = np.linalg.matrix_power(A, t) @ m0
     Sig0 = F @ Sig_e @ F.T
     obs = (np.isfinite(y) & np.isfinite(r)).reshape(-1)
-    H = np.kron(np.eye(T), B)[obs]
+    Bt = np.broadcast_to(B, (T, p, d))
+    H = np.zeros((T * p, T * d))
+    for t in range(T): H[t*p:(t+1)*p, t*d:(t+1)*d] = Bt[t]
+    H = H[obs]
     R = np.diag(np.asarray(r, dtype=float).reshape(-1)[obs])
     yo = y.reshape(-1)[obs]
     S = H @ Sig0 @ H.T + R

@@ -66,7 +66,7 @@ def ensemble_stats(xy: np.ndarray,                 # (n_members, n_frames, ..., 
     xy = np.asarray(xy, dtype=float)
     if xy.ndim < 4 or xy.shape[-1] != 2: raise ValueError(f"xy must be (n_members, n_frames, ..., n_keypoints, 2), got {xy.shape}")
     m = xy.shape[0]
-    if m < 2: raise ValueError(f"the EKS needs an ensemble of at least 2 members, got {m}")
+    if m < 2: raise ValueError(f"this EKS variant needs an ensemble of at least 2 members, got {m} (one model: use singlecam)")
     if avg_mode not in ("median", "mean"): raise ValueError(f"avg_mode must be 'median' or 'mean', got {avg_mode!r}")
     if var_mode not in ("var", "confidence"): raise ValueError(f"var_mode must be 'var' or 'confidence', got {var_mode!r}")
     lik = np.ones(xy.shape[:-1]) if likelihood is None else np.asarray(likelihood, dtype=float)
@@ -97,11 +97,11 @@ def interpolate_nans(x: np.ndarray  # (n_frames, ...) series, NaN = missing
 def median_filter(xy: np.ndarray,  # (n_frames, ...) one member's predictions
                   kernel: int=5,   # odd window length in frames
                  ) -> np.ndarray:
-    "Running median over frames (scipy `medfilt` per series, after interpolating NaN frames)."
-    from scipy.signal import medfilt
+    "Running median over frames (edges repeated, not zero-padded), after interpolating NaN frames."
+    from scipy.ndimage import median_filter as _ndmedian
+    if kernel < 1 or kernel % 2 == 0: raise ValueError(f"kernel must be a positive odd number of frames, got {kernel}")
     x = interpolate_nans(xy); flat = x.reshape(len(x), -1)
-    out = np.stack([medfilt(flat[:, j], kernel) for j in range(flat.shape[1])], 1)
-    return out.reshape(x.shape)
+    return _ndmedian(flat, size=(kernel, 1), mode="nearest").reshape(x.shape)
 
 # %% ../../nbs/21_eks.ensemble.ipynb #3f83309b
 def eks_table(xy: np.ndarray,         # (n_frames, n_keypoints, 2) posterior means

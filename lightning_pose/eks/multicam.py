@@ -11,13 +11,14 @@ from typing import Sequence
 import numpy as np
 
 from .ensemble import EnsembleStats, ensemble_stats
-from .shared import (EKSResult, LatentPosterior, MultiViewResult, ROBUST, fit_latent_smoother,
-                                       fit_pca_model, inherit_docments, part_names, project_views, reweight_outliers,
-                                       view_names, view_result)
+from .shared import (EKSResult, LatentPosterior, MultiViewResult, ROBUST, cv_search, fit_latent_smoother,
+                                       fit_pca_model, fold_stats, heavy_tailed_loss, inherit_docments, latent_predict,
+                                       loss_scale, part_names, project_views, reweight_outliers, selection_frames,
+                                       view_names, view_result, view_stats)
 from .singlecam import eks_singlecam
 
 # %% auto #0
-__all__ = ['stack_views', 'view_stats', 'MulticamResult', 'eks_multicam', 'eks_mirrored', 'PosePCAResult', 'eks_pose_pca']
+__all__ = ['stack_views', 'MulticamResult', 'multicam_cv_scale', 'eks_multicam', 'eks_mirrored', 'PosePCAResult', 'eks_pose_pca']
 
 # %% ../../nbs/23_eks.multicam.ipynb #ff6c2faa
 def stack_views(stats: EnsembleStats,   # statistics of (n_frames, n_views, n_parts, 2) predictions
@@ -28,13 +29,6 @@ def stack_views(stats: EnsembleStats,   # statistics of (n_frames, n_views, n_pa
     r = stats.obs_var.transpose(0, 2, 1, 3).reshape(T, P, 2 * V)
     return y, np.where(np.isfinite(y), r, np.nan)
 
-def view_stats(stats: EnsembleStats,  # statistics of (n_frames, n_views, n_parts, 2) predictions
-               v: int,                # which view
-              ) -> EnsembleStats:     # statistics of (n_frames, n_parts, 2)
-    "One view's ensemble statistics."
-    return EnsembleStats(stats.center[:, v], stats.var[:, v], stats.likelihood[:, v], stats.n_members,
-                         stats.avg_mode, stats.var_prior)
-
 # %% ../../nbs/23_eks.multicam.ipynb #9c66d3f6
 @inherit_docments
 @dataclass
@@ -42,13 +36,36 @@ class MulticamResult(MultiViewResult):
     "Multi-camera EKS: every camera's smoothed keypoints and the 3D latent of every body part."
     latent: LatentPosterior   # B (n_parts, 2 n_views, 3), mu, E and the posterior q (n_frames, n_parts, 3)
 
+def multicam_cv_scale(xy: np.ndarray,                # (n_members, n_frames, n_views, n_parts, 2) predictions
+                      likelihood: np.ndarray|None, # (n_members, n_frames, n_views, n_parts)
+                      B: np.ndarray,               # (n_parts, 2 n_views, d) observation matrices
+                      mu: np.ndarray,              # (n_parts, 2 n_views) offsets
+                      E: np.ndarray,               # (n_parts, d, d) step covariances at s = 1
+                      frames: np.ndarray|None=None, # frames to choose on (`selection_frames`); None = all
+                      avg_mode: str="median",      # ensemble centre
+                      var_mode: str="confidence",       # 'var' or 'confidence'
+                      var_prior: float=2.,         # see `ensemble_stats`
+                     ) -> np.ndarray:              # (n_parts,) s
+    "Scale of every body part's step covariance minimising the members' cross-validation loss (3+ members)."
+    xy = np.asarray(xy, dtype=float)
+    if frames is not None:
+        xy = xy[:, frames]; likelihood = None if likelihood is None else np.asarray(likelihood)[:, frames]
+    m, T, V, P, _ = xy.shape
+    folds = [stack_views(fold_stats(xy, likelihood, j, avg_mode, var_mode, var_prior)) for j in range(m)]
+    scale = loss_scale(xy, ensemble_stats(xy, likelihood, avg_mode).center)
+    def fold_loss(j, logs):
+        pred = latent_predict(*folds[j], B, mu, E, logs)                    # (G, T, P, 2V)
+        return heavy_tailed_loss(pred.reshape(len(logs), T, P, V, 2).transpose(0, 1, 3, 2, 4), xy[j], scale)
+    return 10. ** cv_search(fold_loss, m, np.zeros(P), -3., 2., 21)[0]
+
+# %% ../../nbs/23_eks.multicam.ipynb #33c89e07
 def eks_multicam(xy: np.ndarray,                   # (n_members, n_frames, n_views, n_parts, 2) predictions
                  likelihood: np.ndarray|None=None, # (n_members, n_frames, n_views, n_parts)
-                 smooth_param=None,                # s per body part (or one for all); None = max likelihood
+                 smooth_param=None,                # s per body part (or one for all); None = automatic (`select`)
                  names: Sequence[str]|None=None,   # body-part names (n_parts)
                  camera_names: Sequence[str]|None=None, # view names (n_views)
                  avg_mode: str="median",           # ensemble centre: 'median' or 'mean'
-                 var_mode: str="var",              # 'var', or 'confidence' (variance / mean likelihood)
+                 var_mode: str="confidence",       # 'var', or 'confidence' (variance / mean likelihood)
                  var_prior: float=2.,              # weight (in members) of the variance prior, see `ensemble_stats`
                  quantile_keep_pca: float=50.,     # PCA on frames whose largest variance is below this percentile
                  n_latent: int=3,                  # latent dimension per body part
@@ -56,17 +73,22 @@ def eks_multicam(xy: np.ndarray,                   # (n_members, n_frames, n_vie
                  outlier_sd: float=ROBUST.outlier_sd,     # robust: sd of the outlier component, pixels
                  outlier_prob: float=ROBUST.outlier_prob, # robust: prior probability of an outlier
                  n_iter: int=ROBUST.n_iter,               # robust: EM iterations
+                 select: str="cv",                 # automatic s: 'cv' (cross-validation over members) or 'ml'
+                 frame_ranges=None,                # [(start, end), ...] frames on which s is chosen; None: all
                 ) -> MulticamResult:
     "Multi-camera EKS: one 3D latent per body part, projected back to every view; results per camera."
     xy = np.asarray(xy, dtype=float)
     if xy.ndim != 5: raise ValueError(f"xy must be (n_members, n_frames, n_views, n_parts, 2), got {xy.shape}")
+    if select not in ("cv", "ml"): raise ValueError(f"select must be 'cv' or 'ml', got {select!r}")
     _, T, V, P, _ = xy.shape
     if 2 * V < n_latent: raise ValueError(f"{V} view(s) give {2*V} coordinates per body part; need at least {n_latent}")
     names, cams = part_names(names, P), view_names(camera_names, V)
     st = ensemble_stats(xy, likelihood, avg_mode, var_mode, var_prior)    # center (T, V, P, 2)
     y, r = stack_views(st)                                                # (T, parts, [v0x v0y v1x v1y ...])
     B, mu, E = fit_pca_model(y, r, n_latent, quantile_keep_pca)
-    res, s = fit_latent_smoother(y, r, B, mu, E, smooth_param=smooth_param)
+    cv = smooth_param is None and select == "cv" and len(xy) >= 3
+    if cv: smooth_param = multicam_cv_scale(xy, likelihood, B, mu, E, selection_frames(T, frame_ranges), avg_mode, var_mode, var_prior)
+    res, s = fit_latent_smoother(y, r, B, mu, E, smooth_param=smooth_param, frames=selection_frames(T, frame_ranges))
     gamma = None
     if robust:
         for _ in range(n_iter):
@@ -74,7 +96,7 @@ def eks_multicam(xy: np.ndarray,                   # (n_members, n_frames, n_vie
             gamma, r_eff = reweight_outliers(y.reshape(T, P, V, 2), r.reshape(T, P, V, 2), om, oc, outlier_sd, outlier_prob)
             r_eff = r_eff.reshape(T, P, 2 * V)
             B, mu, E = fit_pca_model(y, r_eff, n_latent, quantile_keep_pca)   # outliers no longer count as confident
-            res, s = fit_latent_smoother(y, r_eff, B, mu, E, smooth_param=smooth_param)
+            res, s = fit_latent_smoother(y, r_eff, B, mu, E, smooth_param=s if cv else smooth_param)
     om, oc = project_views(res, B, mu, V)
     views = {cam: view_result(om, oc, v, view_stats(st, v), s, names, res.loglik, gamma) for v, cam in enumerate(cams)}
     return MulticamResult(views, LatentPosterior(B, mu, E, res.mean, res.var))
@@ -83,8 +105,19 @@ def eks_multicam(xy: np.ndarray,                   # (n_members, n_frames, n_vie
 def eks_mirrored(xy: np.ndarray,                   # (n_members, n_frames, n_keypoints, 2) predictions
                  likelihood: np.ndarray|None,      # (n_members, n_frames, n_keypoints)
                  spec,                             # `lightning_pose.io.KeypointSpec` with view_links
-                 smooth_param=None,                # s per linked body part (or one for all); None = max likelihood
-                 **kwargs) -> EKSResult:
+                 smooth_param=None,                # s per linked body part (or one for all); None = automatic
+                 avg_mode: str="median",           # ensemble centre: 'median' or 'mean'
+                 var_mode: str="confidence",       # 'var', or 'confidence' (variance / mean likelihood)
+                 var_prior: float=2.,              # weight (in members) of the variance prior, see `ensemble_stats`
+                 quantile_keep_pca: float=50.,     # linked parts: PCA on frames below this variance percentile
+                 n_latent: int=3,                  # linked parts: latent dimension per body part
+                 robust: bool=False,               # outlier model against confident mistakes
+                 outlier_sd: float=ROBUST.outlier_sd,     # robust: sd of the outlier component, pixels
+                 outlier_prob: float=ROBUST.outlier_prob, # robust: prior probability of an outlier
+                 n_iter: int=ROBUST.n_iter,               # robust: EM iterations
+                 select: str="cv",                 # automatic s: 'cv' (cross-validation over members) or 'ml'
+                 frame_ranges=None,                # [(start, end), ...] frames on which s is chosen; None: all
+                ) -> EKSResult:
     "Multi-camera EKS of mirrored views in one file; keypoints outside `spec.view_links` get the single-camera EKS."
     xy = np.asarray(xy, dtype=float); m, T, K, _ = xy.shape
     if spec.view_links is None: raise ValueError("KeypointSpec has no view_links: use the single-camera EKS")
@@ -92,20 +125,24 @@ def eks_mirrored(xy: np.ndarray,                   # (n_members, n_frames, n_key
     lik = np.ones(xy.shape[:-1]) if likelihood is None else np.asarray(likelihood, dtype=float)
     links = np.asarray(spec.view_links)                                   # (n_views, n_parts)
     cams = spec.camera_names or [f"view{v}" for v in range(len(links))]
-    robust_kw = {k: v for k, v in kwargs.items() if k in ("avg_mode", "var_mode", "robust")}
-    mc = eks_multicam(xy[:, :, links], lik[:, :, links], smooth_param, [spec.names[i] for i in links[0]], cams, **kwargs)
-    st = ensemble_stats(xy, lik, kwargs.get("avg_mode", "median"), kwargs.get("var_mode", "var"))
+    common = dict(avg_mode=avg_mode, var_mode=var_mode, var_prior=var_prior, robust=robust, outlier_sd=outlier_sd,
+                  outlier_prob=outlier_prob, n_iter=n_iter, select=select, frame_ranges=frame_ranges)
+    mc = eks_multicam(xy[:, :, links], lik[:, :, links], smooth_param, [spec.names[i] for i in links[0]], cams,
+                      quantile_keep_pca=quantile_keep_pca, n_latent=n_latent, **common)
+    st = ensemble_stats(xy, lik, avg_mode, var_mode, var_prior)
     out_xy, out_var = np.full((T, K, 2), np.nan), np.full((T, K, 2), np.nan)
-    s_out, ll = np.full(K, np.nan), np.full(K, np.nan)
+    s_out, ll, gamma = np.full(K, np.nan), np.full(K, np.nan), (np.zeros((T, K)) if robust else None)
     for v, cam in enumerate(cams):
         out_xy[:, links[v]], out_var[:, links[v]] = mc[cam].xy, mc[cam].var
         s_out[links[v]], ll[links[v]] = mc[cam].smooth_param, mc[cam].loglik
+        if robust: gamma[:, links[v]] = mc[cam].outlier
     rest = [i for i in range(K) if i not in set(links.reshape(-1))]
     if rest:
         # the multi-camera s scales a 3D step covariance, a different quantity: unlinked keypoints choose their own
-        sc = eks_singlecam(xy[:, :, rest], lik[:, :, rest], None, [spec.names[i] for i in rest], **robust_kw)
+        sc = eks_singlecam(xy[:, :, rest], lik[:, :, rest], None, [spec.names[i] for i in rest], **common)
         out_xy[:, rest], out_var[:, rest], s_out[rest], ll[rest] = sc.xy, sc.var, sc.smooth_param, sc.loglik
-    return EKSResult(out_xy, out_var, st, s_out, list(spec.names), ll)
+        if robust: gamma[:, rest] = sc.outlier
+    return EKSResult(out_xy, out_var, st, s_out, list(spec.names), ll, gamma)
 
 # %% ../../nbs/23_eks.multicam.ipynb #792d6d93
 @inherit_docments
@@ -126,7 +163,7 @@ def eks_pose_pca(xy: np.ndarray,                   # (n_members, n_frames, n_key
                  smooth_param: float|None=None,    # scale of the latent step covariance; None = max likelihood
                  names: Sequence[str]|None=None,   # keypoint names
                  avg_mode: str="median",           # ensemble centre: 'median' or 'mean'
-                 var_mode: str="var",              # 'var', or 'confidence' (variance / mean likelihood)
+                 var_mode: str="confidence",       # 'var', or 'confidence' (variance / mean likelihood)
                  quantile_keep_pca: float=50.,     # PCA on frames whose largest variance is below this percentile
                 ) -> PosePCAResult:
     "Pose PCA EKS: an R-dimensional latent pose observed through all keypoints at once (diagnostic variant)."

@@ -12,10 +12,12 @@ import numpy as np
 
 from .core import kalman_smooth
 from .ensemble import ensemble_stats
-from .shared import EKSResult, inherit_docments, part_names
+from .shared import (EKSResult, fold_stats, heavy_tailed_loss, inherit_docments, loss_scale, part_names,
+                                       selection_frames)
 
 # %% auto #0
-__all__ = ['PUPIL_POINTS', 'pupil_roles', 'pupil_matrix', 'pupil_ar_model', 'fit_pupil_ar', 'PupilResult', 'eks_pupil']
+__all__ = ['PUPIL_POINTS', 'pupil_roles', 'pupil_matrix', 'pupil_ar_model', 'search_pupil_ar', 'fit_pupil_ar', 'pupil_points',
+           'cv_pupil_ar', 'PupilResult', 'eks_pupil']
 
 # %% ../../nbs/24_eks.pupil.ipynb #c8ea6861
 PUPIL_POINTS = {"top": [[0, 1, 0], [-.5, 0, 1]], "bottom": [[0, 1, 0], [.5, 0, 1]],
@@ -46,23 +48,61 @@ def pupil_ar_model(ad: np.ndarray,  # (...) AR coefficients of the diameter, in 
     a = np.stack([ad, ac, ac], -1)
     return a[..., :, None] * np.eye(3), (v * (1 - a ** 2))[..., :, None] * np.eye(3)
 
+def search_pupil_ar(score,          # (a_diameter (G,), a_centre (G,)) -> (G,) scores, higher is better
+                   ) -> tuple[float, float]: # (a_diameter, a_centre)
+    "The best AR coefficient pair: an 8 x 8 joint grid of 1 - a (log-spaced 10^-3.5 .. 0.5), then 5 x 5 around the best."
+    gd = gc = 1 - np.logspace(-3.5, -0.3, 8)
+    for it in range(2):
+        ad, ac = [g.reshape(-1) for g in np.meshgrid(gd, gc, indexing='ij')]
+        sc = score(ad, ac)
+        best_d, best_c = ad[np.argmax(sc)], ac[np.argmax(sc)]
+        lg = lambda a: np.clip(1 - np.logspace(np.log10(1 - a) - .2, np.log10(1 - a) + .2, 5), 0, 1 - 1e-9)
+        gd, gc = lg(best_d), lg(best_c)
+    return float(best_d), float(best_c)
+
 def fit_pupil_ar(yc: np.ndarray,   # (n_frames, 1, 8) observations minus the mean state's image
                  r: np.ndarray,    # (n_frames, 1, 8) observation variances
                  B: np.ndarray,    # (8, 3) observation matrix, from `pupil_matrix`
                  v: np.ndarray,    # (3,) marginal variances of (d, x, y)
                 ) -> tuple[float, float]: # (a_diameter, a_centre)
-    "AR coefficients of diameter and centre maximising the marginal likelihood (two rounds of a joint grid)."
-    m0, P0 = np.zeros(3), np.diag(v)
-    grid = 1 - np.logspace(-3.5, -0.3, 8)
-    gd = gc = grid
-    for it in range(2):
-        ad, ac = [g.reshape(-1) for g in np.meshgrid(gd, gc, indexing='ij')]
+    "AR coefficients of diameter and centre maximising the marginal likelihood (`search_pupil_ar`)."
+    def score(ad, ac):
         A, E = pupil_ar_model(ad, ac, v); n = len(ad)
-        ll = kalman_smooth(np.tile(yc, (1, n, 1)), np.tile(r, (1, n, 1)), B, A, E, m0, P0, smooth=False).loglik
-        best_d, best_c = ad[np.argmax(ll)], ac[np.argmax(ll)]
-        lg = lambda a: np.clip(1 - np.logspace(np.log10(1 - a) - .2, np.log10(1 - a) + .2, 5), 0, 1 - 1e-9)
-        gd, gc = lg(best_d), lg(best_c)
-    return best_d, best_c
+        return kalman_smooth(np.tile(yc, (1, n, 1)), np.tile(r, (1, n, 1)), B, A, E, np.zeros(3), np.diag(v), smooth=False).loglik
+    return search_pupil_ar(score)
+
+# %% ../../nbs/24_eks.pupil.ipynb #72c6296c
+def pupil_points(yc: np.ndarray,  # (n_frames, 1, 8) observations minus the mean state's image
+                 r: np.ndarray,   # (n_frames, 1, 8) observation variances
+                 B: np.ndarray,   # (8, 3) observation matrix
+                 v: np.ndarray,   # (3,) marginal variances of (d, x, y)
+                 ad: np.ndarray,  # (G,) AR coefficients of the diameter
+                 ac: np.ndarray,  # (G,) AR coefficients of the centre
+                ) -> np.ndarray:  # (G, n_frames, 4, 2) smoothed points minus the mean state's image
+    "The four smoothed pupil points under every candidate pair of AR coefficients."
+    A, E = pupil_ar_model(ad, ac, v); n = len(ad)
+    res = kalman_smooth(np.tile(yc, (1, n, 1)), np.tile(r, (1, n, 1)), B, A, E, np.zeros(3), np.diag(v))
+    return (res.mean @ B.T).reshape(len(yc), n, 4, 2).transpose(1, 0, 2, 3)
+
+def cv_pupil_ar(xy: np.ndarray,                # (n_members, n_frames, 4, 2) predictions
+                likelihood: np.ndarray|None,   # (n_members, n_frames, 4)
+                B: np.ndarray,                 # (8, 3) observation matrix
+                qbar: np.ndarray,              # (3,) mean state (d, x, y)
+                v: np.ndarray,                 # (3,) its marginal variances
+                avg_mode: str="median",        # ensemble centre
+                var_mode: str="confidence",    # 'var' or 'confidence'
+                var_prior: float=2.,           # see `ensemble_stats`
+               ) -> tuple[float, float]:       # (a_diameter, a_centre)
+    "AR coefficients minimising the members' cross-validation loss (3 or more members)."
+    m, T = xy.shape[:2]; off = (B @ qbar).reshape(4, 2)
+    folds = []
+    for j in range(m):
+        st = fold_stats(xy, likelihood, j, avg_mode, var_mode, var_prior)
+        y = st.center.reshape(T, 1, 8); folds.append((y - (B @ qbar), np.where(np.isfinite(y), st.obs_var.reshape(T, 1, 8), np.nan)))
+    scale = loss_scale(xy, ensemble_stats(xy, likelihood, avg_mode).center).mean(keepdims=True)
+    def score(ad, ac):
+        return -sum(heavy_tailed_loss(pupil_points(*folds[j], B, v, ad, ac) + off, xy[j], scale).sum(-1) for j in range(m))
+    return search_pupil_ar(score)
 
 # %% ../../nbs/24_eks.pupil.ipynb #791e986e
 @inherit_docments
@@ -73,13 +113,24 @@ class PupilResult(EKSResult):
     q: np.ndarray                        # (n_frames, 3) posterior means of (diameter, x, y)
     q_var: np.ndarray                    # (n_frames, 3, 3) their posterior covariances
 
+def _auto_pupil_ar(xy, likelihood, yc, r, B, qbar, v, select, frame_ranges, avg_mode, var_mode, var_prior):
+    "The AR pair chosen on the selection frames, by cross-validation (3+ members) or maximum likelihood."
+    if select not in ("cv", "ml"): raise ValueError(f"select must be 'cv' or 'ml', got {select!r}")
+    idx = selection_frames(len(yc), frame_ranges); sl = slice(None) if idx is None else idx
+    if select == "cv" and len(xy) >= 3:
+        lik = None if likelihood is None else np.asarray(likelihood)[:, sl]
+        return cv_pupil_ar(np.asarray(xy, dtype=float)[:, sl], lik, B, qbar, v, avg_mode, var_mode, var_prior)
+    return fit_pupil_ar(yc[sl], r[sl], B, v)
+
 def eks_pupil(xy: np.ndarray,                   # (n_members, n_frames, 4, 2) predictions of the four pupil points
               likelihood: np.ndarray|None=None, # (n_members, n_frames, 4)
               names: Sequence[str]=("pupil_top_r", "pupil_right_r", "pupil_bottom_r", "pupil_left_r"), # keypoint names
-              smooth_params: Sequence[float]|None=None, # (a_diameter, a_centre) in (0, 1); None = max likelihood
+              smooth_params: Sequence[float]|None=None, # (a_diameter, a_centre) in (0, 1); None = automatic
               avg_mode: str="median",           # ensemble centre: 'median' or 'mean'
-              var_mode: str="var",              # 'var', or 'confidence' (variance / mean likelihood)
+              var_mode: str="confidence",       # 'var', or 'confidence' (variance / mean likelihood)
               var_prior: float=2.,              # weight (in members) of the variance prior, see `ensemble_stats`
+              select: str="cv",                 # automatic choice: 'cv' (cross-validation over members) or 'ml'
+              frame_ranges=None,                # [(start, end), ...] frames on which the pair is chosen; None: all
              ) -> PupilResult:
     "Pupil EKS: diameter and centre as AR(1) processes; outputs the four diamond points, diameter and centre."
     st = ensemble_stats(xy, likelihood, avg_mode, var_mode, var_prior)
@@ -91,7 +142,8 @@ def eks_pupil(xy: np.ndarray,                   # (n_members, n_frames, 4, 2) pr
     q = np.linalg.lstsq(B, y[full, 0].T, rcond=None)[0].T                               # crude states
     qbar, v = q.mean(0), q.var(0) + 1e-6
     yc = y - (B @ qbar)[None, None]
-    if smooth_params is None: smooth_params = fit_pupil_ar(yc, r, B, v)
+    if smooth_params is None: smooth_params = _auto_pupil_ar(xy, likelihood, yc, r, B, qbar, v, select, frame_ranges,
+                                                            avg_mode, var_mode, var_prior)
     ad, ac = (float(a) for a in smooth_params)
     if not (0 < ad < 1 and 0 < ac < 1): raise ValueError(f"pupil smooth_params must lie in (0, 1), got {smooth_params}")
     A, E = pupil_ar_model(np.array(ad), np.array(ac), v)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,10 +17,11 @@ from .core import SmootherResult, kalman_smooth
 from .ensemble import EnsembleStats, ensemble_stats, eks_table
 
 # %% auto #0
-__all__ = ['ROBUST', 'part_names', 'view_names', 'check_smooth_param', 'EKSResult', 'MultiViewResult', 'inherit_docments',
-           'search_log_grid', 'RobustSettings', 'outlier_responsibility', 'robust_variance', 'reweight_outliers',
-           'fit_pca_model', 'latent_init', 'latent_loglik', 'fit_latent_smoother', 'LatentPosterior', 'project_views',
-           'view_result']
+__all__ = ['MAX_SELECT_FRAMES', 'ROBUST', 'part_names', 'view_names', 'check_smooth_param', 'EKSResult', 'MultiViewResult',
+           'inherit_docments', 'search_log_grid', 'fold_stats', 'loss_scale', 'heavy_tailed_loss', 'cv_search',
+           'selection_frames', 'RobustSettings', 'outlier_responsibility', 'robust_variance', 'reweight_outliers',
+           'fit_pca_model', 'latent_init', 'latent_loglik', 'fit_latent_smoother', 'latent_predict', 'LatentPosterior',
+           'project_views', 'view_stats', 'view_result']
 
 # %% ../../nbs/21a_eks.shared.ipynb #65f78bd8
 def part_names(names: Sequence[str]|None,  # keypoint (or body-part) names; None: kp0, kp1, ...
@@ -42,8 +44,11 @@ def check_smooth_param(smooth_param: float|Sequence[float], # one value, or one 
                        n: int,                              # number of series
                       ) -> np.ndarray:                      # (n,) positive values
     "User-given smoothing parameters broadcast to one per series, checked positive."
-    s = np.broadcast_to(np.asarray(smooth_param, dtype=float), (n,)).copy()
-    if (s <= 0).any(): raise ValueError(f"smooth_param must be positive, got {s}")
+    a = np.asarray(smooth_param, dtype=float).ravel()
+    if a.size not in (1, n):
+        raise ValueError(f"{a.size} smoothing parameters for {n} keypoints (body parts): give one for all, or {n}")
+    s = np.broadcast_to(a, (n,)).copy()
+    if not (np.isfinite(s) & (s > 0)).all(): raise ValueError(f"smooth_param must be positive, got {s}")
     return s
 
 # %% ../../nbs/21a_eks.shared.ipynb #35ff0bb8
@@ -107,6 +112,76 @@ def search_log_grid(score: Callable[[np.ndarray], np.ndarray], # (G, n) candidat
     fine = best[None] + np.linspace(-d, d, n_fine)[:, None]
     sc = score(fine); i = np.argmax(sc, 0)
     return fine[i, np.arange(n)], sc[i, np.arange(n)]
+
+# %% ../../nbs/21a_eks.shared.ipynb #b02f640b
+def fold_stats(xy: np.ndarray,                 # (n_members, n_frames, ..., n_keypoints, 2) predictions
+               likelihood: np.ndarray|None,    # (n_members, n_frames, ..., n_keypoints)
+               j: int,                         # the member left out
+               avg_mode: str="median",         # ensemble centre: 'median' or 'mean'
+               var_mode: str="var",            # 'var' or 'confidence'
+               var_prior: float=2.,            # see `ensemble_stats`
+              ) -> EnsembleStats:
+    "Ensemble statistics of every member but `j`."
+    keep = np.delete(np.arange(len(xy)), j)
+    return ensemble_stats(np.asarray(xy)[keep], None if likelihood is None else np.asarray(likelihood)[keep],
+                          avg_mode, var_mode, var_prior)
+
+# %% ../../nbs/21a_eks.shared.ipynb #5efde8fe
+def loss_scale(xy: np.ndarray,      # (n_members, n_frames, ..., n_keypoints, 2) predictions
+               centre: np.ndarray,  # (n_frames, ..., n_keypoints, 2) ensemble centre
+              ) -> np.ndarray:      # (n_keypoints,) typical squared distance of a member from the centre
+    "Scale of the heavy-tailed score per keypoint: the median squared distance of members from the centre."
+    e = ((np.asarray(xy, dtype=float) - centre) ** 2).sum(-1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        c = np.nanmedian(e.reshape(-1, e.shape[-1]), 0)
+    return np.where(np.isfinite(c) & (c > 0), c, 1.)
+
+def heavy_tailed_loss(pred: np.ndarray,    # (G, n_frames, ..., n_keypoints, 2) candidates' smoothed positions
+                      target: np.ndarray,  # (n_frames, ..., n_keypoints, 2) held-out member, NaN = missing
+                      scale: np.ndarray,   # (n_keypoints,) from `loss_scale`
+                     ) -> np.ndarray:      # (G, n_keypoints) summed over frames (and views)
+    "Cauchy score log(1 + |pred - target|^2 / scale), summed over frames: identity switches cost little more than misses."
+    e = np.log1p(((pred - target[None]) ** 2).sum(-1) / scale)
+    e = np.where(np.isfinite(e), e, 0.)
+    return e.reshape(len(e), -1, e.shape[-1]).sum(1)
+
+def cv_search(fold_loss: Callable[[int, np.ndarray], np.ndarray], # (member j, (G, n) log10 candidates) -> (G, n) loss
+              n_members: int,      # m: folds 0..m-1
+              centre: np.ndarray,  # (n,) log10 centre of the grid per series
+              lo: float=-4.,       # the grid spans centre + [lo, hi] decades
+              hi: float=2.,        # see `lo`
+              n_grid: int=25,      # points of the grid (0.25 decades apart by default)
+              pool: float=1.,      # weight of the series' mean score: shrinks every series toward a common choice
+             ) -> tuple[np.ndarray, np.ndarray]: # best log10 values (n,), their summed losses (n,)
+    "Per series, the log10 value minimising the members' summed cross-validation loss, shrunk toward the series' consensus."
+    centre = np.asarray(centre, dtype=float); n = len(centre)
+    logs = centre[None] + np.linspace(lo, hi, n_grid)[:, None]
+    L = sum(fold_loss(j, logs) for j in range(n_members))
+    norm = L / np.maximum(L.min(0), 1e-300)
+    g = np.argmin(norm + pool * norm.mean(1, keepdims=True), 0)
+    return logs[g, np.arange(n)], L[g, np.arange(n)]
+
+# %% ../../nbs/21a_eks.shared.ipynb #ae635d29
+MAX_SELECT_FRAMES = 20_000  # the automatic choice looks at most at this many frames (evenly spread blocks of 1000)
+
+def selection_frames(n_frames: int,                          # T
+                     frame_ranges: Sequence[tuple]|None=None, # [(start, end), ...] half-open, None = open end
+                     max_frames: int=MAX_SELECT_FRAMES,       # cap without ranges
+                    ) -> np.ndarray|None:                     # sorted frame indices, or None for all frames
+    "The frames on which the smoothing parameter is chosen."
+    if frame_ranges:
+        idx = []
+        for rg in frame_ranges:
+            if len(rg) != 2: raise ValueError(f"frame range {rg!r}: give (start, end)")
+            a, b = (0 if rg[0] is None else int(rg[0])), (n_frames if rg[1] is None else int(rg[1]))
+            if not 0 <= a < b <= n_frames: raise ValueError(f"frame range {rg!r} is empty or outside the video's 0..{n_frames}")
+            idx.append(np.arange(a, b))
+        return np.unique(np.concatenate(idx))
+    if n_frames <= max_frames: return None
+    n_blocks = max_frames // 1000
+    starts = np.linspace(0, n_frames - 1000, n_blocks).astype(int)
+    return np.unique(np.concatenate([np.arange(a, a + 1000) for a in starts]))
 
 # %% ../../nbs/21a_eks.shared.ipynb #7f21f21f
 @dataclass(frozen=True)
@@ -234,6 +309,7 @@ def fit_latent_smoother(y: np.ndarray,    # (n_frames, n_series, p) observations
                         smooth_param=None,              # scale of E per series (or one for all); None = max likelihood
                         E_scale: np.ndarray|None=None,  # (n_frames,) time gaps (asynchronous cameras)
                         grid=(-3., 3., 13),             # log10 range and size of the coarse grid
+                        frames: np.ndarray|None=None,   # frames the likelihood is computed on; None = all
                        ) -> tuple[SmootherResult, np.ndarray]: # posterior of the latents, s (n_series,)
     "Choose the process-noise scale s per series by maximum likelihood (grid, vectorised), then smooth."
     n, d = y.shape[1], B.shape[-1]
@@ -241,12 +317,40 @@ def fit_latent_smoother(y: np.ndarray,    # (n_frames, n_series, p) observations
     yc = y - mu[None]
     m0, P0 = latent_init(y, B, mu)
     if smooth_param is None:
-        score = lambda logs: latent_loglik(yc, r, B, A, E, m0, P0, logs, E_scale)
+        sl = slice(None) if frames is None else frames
+        es = None if E_scale is None else E_scale[sl]
+        score = lambda logs: latent_loglik(yc[sl], r[sl], B, A, E, *latent_init(y[sl], B, mu), logs, es)
         s = 10. ** search_log_grid(score, np.zeros(n), grid[0], grid[1], grid[2], 9)[0]
     else:
         s = check_smooth_param(smooth_param, n)
     res = kalman_smooth(yc, r, B, A, E * s[:, None, None], m0, P0, E_scale=E_scale)
     return res, s
+
+# %% ../../nbs/21a_eks.shared.ipynb #36c6cc9b
+def latent_predict(y: np.ndarray,     # (n_frames, n_series, p) a fold's observations
+                   r: np.ndarray,     # (n_frames, n_series, p) its variances
+                   B: np.ndarray,     # (n_series, p, d) observation matrices
+                   mu: np.ndarray,    # (n_series, p) offsets
+                   E: np.ndarray,     # (n_series, d, d) process covariances at s = 1
+                   logs: np.ndarray,  # (G, n_series) candidate log10 scales
+                   A: np.ndarray|None=None,        # (d, d) dynamics; default identity
+                   E_scale: np.ndarray|None=None,  # (n_frames,) time gaps (asynchronous cameras)
+                   max_series: int=256,            # candidates x series per smoother pass (bounds memory)
+                  ) -> np.ndarray:    # (G, n_frames, n_series, p) posterior means of the observed coordinates
+    "Smoothed observations of every series under every candidate scale of E, in batched passes."
+    G, n = logs.shape; d = B.shape[-1]
+    A = np.eye(d) if A is None else A
+    m0, P0 = latent_init(y, B, mu)
+    out = np.empty((G, len(y), n, B.shape[1]))
+    step = max(1, max_series // n)
+    for g in range(0, G, step):
+        lg = logs[g:g + step]; k = len(lg)
+        rep = lambda a: np.broadcast_to(a[None], (k,) + a.shape).reshape((k * n,) + a.shape[1:])
+        res = kalman_smooth(np.tile(y - mu[None], (1, k, 1)), np.tile(r, (1, k, 1)), rep(B), A,
+                            rep(E) * 10. ** lg.reshape(-1)[:, None, None], rep(m0), rep(P0), E_scale=E_scale)
+        om = np.einsum('npd,tnd->tnp', rep(B), res.mean) + rep(mu)[None]
+        out[g:g + k] = om.reshape(len(y), k, n, -1).transpose(1, 0, 2, 3)
+    return out
 
 # %% ../../nbs/21a_eks.shared.ipynb #24b6e83b
 @dataclass
@@ -272,6 +376,13 @@ def project_views(res: SmootherResult,  # posterior of the latents, mean (T, n, 
     idx = np.arange(n_views)
     oc = oc.reshape(T, P, n_views, 2, n_views, 2)[:, :, idx, :, idx, :].transpose(1, 2, 0, 3, 4)   # diagonal view blocks
     return om, oc
+
+def view_stats(stats: EnsembleStats,  # statistics of (n_frames, n_views, n_parts, 2) predictions
+               v: int,                # which view
+              ) -> EnsembleStats:     # statistics of (n_frames, n_parts, 2)
+    "One view's ensemble statistics."
+    return EnsembleStats(stats.center[:, v], stats.var[:, v], stats.likelihood[:, v], stats.n_members,
+                         stats.avg_mode, stats.var_prior)
 
 def view_result(om: np.ndarray,        # (T, n_parts, n_views, 2) posterior means, from `project_views`
                 oc: np.ndarray,        # (T, n_parts, n_views, 2, 2) posterior covariances

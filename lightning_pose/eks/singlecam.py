@@ -11,13 +11,22 @@ import numpy as np
 
 from .core import rw_loglik, rw_smooth
 from .ensemble import EnsembleStats, ensemble_stats
-from .shared import (EKSResult, ROBUST, check_smooth_param, part_names, reweight_outliers,
-                                       search_log_grid)
+from .shared import (EKSResult, ROBUST, check_smooth_param, cv_search, fold_stats, heavy_tailed_loss,
+                                       loss_scale, part_names, reweight_outliers, search_log_grid,
+                                       selection_frames)
 
 # %% auto #0
-__all__ = ['fit_smooth_param', 'smooth_keypoints', 'eks_singlecam']
+__all__ = ['typical_step', 'fit_smooth_param', 'smooth_keypoints', 'smooth_candidates', 'cv_smooth_param', 'single_model_stats',
+           'fit_single_model', 'auto_smooth_param', 'eks_singlecam']
 
 # %% ../../nbs/22_eks.singlecam.ipynb #d6c27f97
+def typical_step(y: np.ndarray,  # (n_frames, n_keypoints, 2) ensemble centre
+                ) -> np.ndarray: # (n_keypoints,) median squared frame-to-frame step (1 where undefined)
+    "The centre of the search for s: each keypoint's typical squared step between frames."
+    with np.errstate(all="ignore"):
+        step = np.nanmedian(np.diff(y, axis=0) ** 2, axis=(0, 2))
+    return np.where(np.isfinite(step) & (step > 0), step, 1.)
+
 def fit_smooth_param(y: np.ndarray,   # (n_frames, n_keypoints, 2) observations (ensemble centre), NaN = missing
                      r: np.ndarray,   # (n_frames, n_keypoints, 2) observation variances
                      n_coarse: int=25, # points of the coarse grid (six decades)
@@ -26,13 +35,10 @@ def fit_smooth_param(y: np.ndarray,   # (n_frames, n_keypoints, 2) observations 
     "Random-walk variance per keypoint maximising the marginal likelihood (grid search, vectorised)."
     T, K, _ = y.shape
     yy, rr = y.reshape(T, 2 * K), r.reshape(T, 2 * K)
-    with np.errstate(all="ignore"):
-        step = np.nanmedian(np.diff(y, axis=0) ** 2, axis=(0, 2))
-    step = np.where(np.isfinite(step) & (step > 0), step, 1.)
     def score(logs):                                                             # (G, K) log10 s -> (G, K)
         s2 = np.repeat(10. ** logs, 2, axis=1)                                   # same s for x and y
         return rw_loglik(yy, rr, s2).reshape(len(logs), K, 2).sum(-1)
-    best, ll = search_log_grid(score, np.log10(step), -4., 2., n_coarse, n_fine)
+    best, ll = search_log_grid(score, np.log10(typical_step(y)), -4., 2., n_coarse, n_fine)
     return 10. ** best, ll
 
 # %% ../../nbs/22_eks.singlecam.ipynb #c1ca531a
@@ -45,6 +51,69 @@ def smooth_keypoints(y: np.ndarray,   # (n_frames, n_keypoints, 2) observations,
     res = rw_smooth(y.reshape(T, 2 * K), r.reshape(T, 2 * K), np.repeat(s, 2))
     return res.mean.reshape(T, K, 2), res.var.reshape(T, K, 2), res.loglik.reshape(K, 2).sum(-1)
 
+# %% ../../nbs/22_eks.singlecam.ipynb #cfc580ef
+def smooth_candidates(y: np.ndarray,     # (n_frames, n_keypoints, 2) observations, NaN = missing
+                      r: np.ndarray,     # (n_frames, n_keypoints, 2) observation variances
+                      logs: np.ndarray,  # (G, n_keypoints) candidate log10 s
+                      max_elements: int=4_000_000, # bound on frames x series per smoother pass
+                     ) -> np.ndarray:    # (G, n_frames, n_keypoints, 2) posterior means
+    "Posterior means of every keypoint under every candidate s."
+    T, K, _ = y.shape; G = len(logs)
+    out = np.empty((G, T, K, 2))
+    step = max(1, max_elements // max(1, T * 2 * K))
+    for g in range(0, G, step):
+        lg = logs[g:g + step]; n = len(lg)
+        res = rw_smooth(np.tile(y.reshape(T, 2 * K), (1, n)), np.tile(r.reshape(T, 2 * K), (1, n)),
+                        np.repeat(10. ** lg, 2, axis=1).reshape(-1))
+        out[g:g + n] = res.mean.reshape(T, n, K, 2).transpose(1, 0, 2, 3)
+    return out
+
+def cv_smooth_param(xy: np.ndarray,                   # (n_members, n_frames, n_keypoints, 2) predictions
+                    likelihood: np.ndarray|None=None, # (n_members, n_frames, n_keypoints)
+                    avg_mode: str="median",           # ensemble centre: 'median' or 'mean'
+                    var_mode: str="confidence",       # 'var' or 'confidence'
+                    var_prior: float=2.,              # see `ensemble_stats`
+                    n_grid: int=25,                   # candidates over six decades around each keypoint's typical step
+                   ) -> tuple[np.ndarray, np.ndarray]: # s (n_keypoints,), summed loss at s (n_keypoints,)
+    "Random-walk variance per keypoint minimising the members' cross-validation loss (needs 3 or more members)."
+    xy = np.asarray(xy, dtype=float); m = len(xy)
+    if m < 3: raise ValueError(f"cross-validation over members needs at least 3 members, got {m}; use select='ml'")
+    folds = []
+    for j in range(m):
+        st = fold_stats(xy, likelihood, j, avg_mode, var_mode, var_prior)
+        folds.append((st.center, np.where(np.isfinite(st.center), st.obs_var, np.nan)))
+    centre = ensemble_stats(xy, likelihood, avg_mode).center
+    scale = loss_scale(xy, centre)
+    fold_loss = lambda j, logs: heavy_tailed_loss(smooth_candidates(*folds[j], logs), xy[j], scale)
+    best, loss = cv_search(fold_loss, m, np.log10(typical_step(centre)), -4., 2., n_grid)
+    return 10. ** best, loss
+
+# %% ../../nbs/22_eks.singlecam.ipynb #095dac74
+def single_model_stats(xy: np.ndarray,          # (n_frames, n_keypoints, 2) one model's predictions
+                       likelihood: np.ndarray|None, # (n_frames, n_keypoints) its confidences
+                       scale: float|np.ndarray=1., # c, px^2 (one, or one per keypoint)
+                      ) -> EnsembleStats:
+    "Statistics of a single model: its predictions as the centre, variance c / likelihood."
+    xy = np.asarray(xy, dtype=float)
+    lik = np.ones(xy.shape[:-1]) if likelihood is None else np.asarray(likelihood, dtype=float)
+    var = (np.asarray(scale, dtype=float) / np.clip(lik, 1e-3, None))[..., None] * np.ones(2)
+    return EnsembleStats(xy, np.where(np.isfinite(xy), var, np.nan), lik, 1, "mean", 0.)
+
+def fit_single_model(xy: np.ndarray,              # (n_frames, n_keypoints, 2) one model's predictions
+                     likelihood: np.ndarray|None, # (n_frames, n_keypoints)
+                     scales: np.ndarray=10. ** np.arange(-2., 3.5, 0.5), # candidate c, px^2
+                    ) -> tuple[EnsembleStats, np.ndarray]: # stats at the chosen c per keypoint, s (n_keypoints,)
+    "Choose the variance scale c and s per keypoint by maximum likelihood for a single model."
+    best = None
+    for c in scales:
+        st = single_model_stats(xy, likelihood, c)
+        s, ll = fit_smooth_param(st.center, st.obs_var)
+        if best is None: best = [np.full_like(s, c), s, ll]
+        else:
+            up = ll > best[2]
+            best = [np.where(up, c, best[0]), np.where(up, s, best[1]), np.where(up, ll, best[2])]
+    return single_model_stats(xy, likelihood, best[0]), best[1]
+
 # %% ../../nbs/22_eks.singlecam.ipynb #610f2480
 def _mask_empty(xy, var, stats):
     "Keypoints never observed stay NaN in the output (there is nothing to smooth)."
@@ -52,32 +121,58 @@ def _mask_empty(xy, var, stats):
     xy[:, empty] = np.nan; var[:, empty] = np.nan
     return xy, var
 
-def eks_singlecam(xy: np.ndarray,                  # (n_members, n_frames, n_keypoints, 2) predictions
+def auto_smooth_param(xy: np.ndarray,                 # (n_members, n_frames, n_keypoints, 2) predictions
+                      likelihood: np.ndarray|None,    # (n_members, n_frames, n_keypoints)
+                      y: np.ndarray,                  # (n_frames, n_keypoints, 2) ensemble centre
+                      r: np.ndarray,                  # (n_frames, n_keypoints, 2) observation variances
+                      select: str="cv",               # 'cv' (members' cross-validation; 3+ members) or 'ml'
+                      frame_ranges=None,              # [(start, end), ...] frames to choose on; None: all (capped)
+                      avg_mode: str="median",         # ensemble centre: 'median' or 'mean'
+                      var_mode: str="confidence",     # 'var' or 'confidence'
+                      var_prior: float=2.,            # see `ensemble_stats`
+                     ) -> np.ndarray:                 # (n_keypoints,) s
+    "s per keypoint chosen on the selection frames: cross-validation over members, or maximum likelihood."
+    if select not in ("cv", "ml"): raise ValueError(f"select must be 'cv' or 'ml', got {select!r}")
+    idx = selection_frames(len(y), frame_ranges)
+    sl = slice(None) if idx is None else idx
+    if select == "cv" and len(xy) >= 3:
+        lik = None if likelihood is None else np.asarray(likelihood)[:, sl]
+        return cv_smooth_param(np.asarray(xy)[:, sl], lik, avg_mode, var_mode, var_prior)[0]
+    return fit_smooth_param(y[sl], r[sl])[0]
+
+# %% ../../nbs/22_eks.singlecam.ipynb #6ff155a4
+def eks_singlecam(xy: np.ndarray,                  # (n_members, n_frames, n_keypoints, 2) predictions (1 member: one model)
                   likelihood: np.ndarray|None=None, # (n_members, n_frames, n_keypoints)
-                  smooth_param: float|Sequence[float]|None=None, # s per keypoint (or one for all); None = max likelihood
+                  smooth_param: float|Sequence[float]|None=None, # s per keypoint (or one for all); None = automatic
                   names: Sequence[str]|None=None,   # keypoint names
                   avg_mode: str="median",           # ensemble centre: 'median' or 'mean'
-                  var_mode: str="var",              # 'var', or 'confidence' (variance / mean likelihood)
+                  var_mode: str="confidence",       # 'var', or 'confidence' (variance / mean likelihood)
                   var_prior: float=2.,              # weight (in members) of the variance prior, see `ensemble_stats`
                   robust: bool=False,               # outlier model against confident mistakes
                   outlier_sd: float=ROBUST.outlier_sd,     # robust: sd of the outlier component, pixels
                   outlier_prob: float=ROBUST.outlier_prob, # robust: prior probability of an outlier
                   n_iter: int=ROBUST.n_iter,               # robust: EM iterations
+                  select: str="cv",                 # automatic s: 'cv' (cross-validation over members) or 'ml'
+                  frame_ranges=None,                # [(start, end), ...] frames on which s is chosen; None: all
                  ) -> EKSResult:
-    "Single-camera EKS of every keypoint; `smooth_param=None` picks s per keypoint by maximum likelihood."
-    stats = ensemble_stats(xy, likelihood, avg_mode, var_mode, var_prior)
-    K = stats.center.shape[1]; names = part_names(names, K)
-    y, r = stats.center, stats.obs_var
-    r = np.where(np.isfinite(y), r, np.nan)
+    "Single-camera EKS of every keypoint; `smooth_param=None` chooses s per keypoint (see `select`)."
+    xy = np.asarray(xy, dtype=float)
     auto = smooth_param is None
-    s = fit_smooth_param(y, r)[0] if auto else check_smooth_param(smooth_param, K)
+    if xy.ndim == 4 and len(xy) == 1:                                   # one model: variance from its confidence
+        stats, s_ml = fit_single_model(xy[0], None if likelihood is None else np.asarray(likelihood)[0])
+    else: stats = ensemble_stats(xy, likelihood, avg_mode, var_mode, var_prior)
+    K = stats.center.shape[1]; names = part_names(names, K)
+    y, r = stats.center, np.where(np.isfinite(stats.center), stats.obs_var, np.nan)
+    if not auto: s = check_smooth_param(smooth_param, K)
+    elif stats.n_members == 1: s = s_ml
+    else: s = auto_smooth_param(xy, likelihood, y, r, select, frame_ranges, avg_mode, var_mode, var_prior)
     mean, var, ll = smooth_keypoints(y, r, s)
     gamma = None
     if robust:
         for _ in range(n_iter):
             C = np.zeros(var.shape + (2,)); C[..., 0, 0], C[..., 1, 1] = var[..., 0], var[..., 1]
             gamma, r_eff = reweight_outliers(y, r, mean, C, outlier_sd, outlier_prob)
-            if auto: s = fit_smooth_param(y, r_eff)[0]
+            if auto and select == "ml" and stats.n_members > 1: s = fit_smooth_param(y, r_eff)[0]
             mean, var, ll = smooth_keypoints(y, r_eff, s)
     mean, var = _mask_empty(mean, var, stats)
     return EKSResult(mean, var, stats, s, names, ll, gamma)

@@ -6,8 +6,9 @@
 __all__ = []
 
 # %% ../../nbs/02z_synthetic.ipynb #4141987a
-from . import animal, ensembles
+from . import animal, ensembles, rigs
 from .animal import *
 from .ensembles import *
+from .rigs import *
 
-__all__ = animal.__all__ + ensembles.__all__
+__all__ = animal.__all__ + ensembles.__all__ + rigs.__all__
