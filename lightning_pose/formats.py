@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .io import HEADER_NAMES, DataFileError, check_new_outputs, coord_layout, keypoint_names, pose_df, read_pose_csv, write_pose_csv
+from .io import HEADER_NAMES, DataFileError, check_new_outputs, coord_layout, keypoint_mismatch, keypoint_names, pose_df, read_pose_csv, write_pose_csv
 
 # %% auto #0
 __all__ = ['HELP', 'read_pose_h5', 'read_labels', 'DLCProject', 'read_dlc_config', 'read_dlc_project', 'read_slp',
@@ -92,8 +92,8 @@ def read_dlc_project(path: str|Path, # a DeepLabCut `config.yaml`
     tables = []
     for f in proj.label_files:
         df = read_labels(f)
-        if keypoint_names(df) != proj.keypoint_names:
-            raise DataFileError(f, f"keypoints {keypoint_names(df)} are not the bodyparts {proj.keypoint_names} of {path}", line=2)
+        if diff := keypoint_mismatch(keypoint_names(df), proj.keypoint_names):
+            raise DataFileError(f, f"keypoints are not the bodyparts of {path}: {diff}", line=2)
         tables.append(df)
     return proj, pd.concat(tables)
 

@@ -19,7 +19,7 @@ from .config import ProjectConfig, from_dict, resolved_dict
 from .formats import read_labels
 from .data import IMAGE_EXTS, VIDEO_EXTS, LabeledFrames, normalize, read_image, resize_image
 from .heatmaps import rescale_keypoints
-from .io import DataFileError, atomic_write, check_new_outputs, keypoint_names, pose_array, pose_df, read_pose_csv, write_pose_csv
+from .io import DataFileError, atomic_write, check_new_outputs, keypoint_mismatch, keypoint_names, pose_array, pose_df, read_pose_csv, write_pose_csv
 from .train import PoseModule, model_dir_state, predict_dataset, video_predictions
 from .export import OnnxPoseModel
 from .video import PredictionSequences
@@ -40,6 +40,7 @@ def load_model(model_dir: str|Path,   # directory written by `train` (or a .ckpt
     if runtime not in ("torch", "onnx"): raise ValueError(f"runtime must be 'torch' or 'onnx', got {runtime!r}")
     if runtime == "onnx": return OnnxPoseModel(model_dir)
     d = Path(model_dir)
+    if not d.exists(): raise FileNotFoundError(f"{d}: no such model directory (give the --output folder of `litpose train`)")
     ckpt = d/"best.ckpt" if d.is_dir() else d
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
     if d.is_dir() and model_dir_state(d) != "complete" and not allow_incomplete:
@@ -141,8 +142,8 @@ def labels_project(module: PoseModule,  # the model (its config is the base)
     df = read_labels(labels_path)
     if len(df) == 0: raise DataFileError(labels_path, "no labeled frames (only the header rows)")
     names = module.cfg.data.keypoint_names
-    if keypoint_names(df) != names:
-        raise DataFileError(labels_path, f"keypoints {keypoint_names(df)} are not the model's {names}", line=2)
+    if diff := keypoint_mismatch(keypoint_names(df), names):
+        raise DataFileError(labels_path, f"its keypoints are not the model's: {diff}", line=2)
     d = resolved_dict(module.cfg)
     d["data"].update(data_dir=str(image_root(labels_path, str(df.index[0]))), csv_file=str(labels_path.resolve()))
     return from_dict(ProjectConfig, d)
@@ -248,6 +249,8 @@ def plan_jobs(inputs: list[str],          # the command's inputs
               labeled_video: bool=False,  # also a labeled video per video
              ) -> list[tuple[str, object, list[Path]]]: # (kind, input, outputs): kind 'video', 'labels' or 'images'
     "What each input is and the files it will write; an input that is none of these is a `ValueError`."
+    if output_dir and Path(output_dir).exists() and not Path(output_dir).is_dir():
+        raise NotADirectoryError(f"{output_dir}: --output-dir is a file; give a folder (it is made if missing)")
     out = lambda kind: Path(output_dir) if output_dir else model_dir/("video_preds" if kind == "video" else "image_preds")
     jobs, loose = [], []
     def video(v): jobs.append(("video", v, [out("video")/f"{v.stem}.csv"] + ([out("video")/f"{v.stem}_labeled.mp4"] if labeled_video else [])))
