@@ -66,6 +66,7 @@ def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
         sp.set_defaults(_run=mod.run)
     return p
 
+# %% ../nbs/99_cli.ipynb #d6a89a32
 def _command_of(argv: list[str]) -> str|None:
     return next((a for a in argv if not a.startswith("-")), None)
 
