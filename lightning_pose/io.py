@@ -19,7 +19,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HEADER_NAMES', 'DataFileError', 'atomic_write', 'check_new_outputs', 'pose_df', 'check_unique_names',
+__all__ = ['HEADER_NAMES', 'DataFileError', 'yaml_problem', 'atomic_write', 'check_new_outputs', 'pose_df', 'check_unique_names',
            'keypoint_names', 'pose_array', 'keypoint_mismatch', 'coord_layout', 'index_columns', 'check_row_lengths',
            'read_pose_csv', 'write_pose_csv', 'check_image_paths', 'check_labels', 'check_in_frame', 'KeypointSpec',
            'check_view_links']
@@ -35,6 +35,14 @@ class DataFileError(ValueError):
         self.path, self.line, self.key = Path(path), line, key
         where = str(path) + (f", line {line}" if line is not None else "") + (f", {key}" if key else "")
         super().__init__(f"{where}: {msg}")
+
+# %% ../nbs/00_io.ipynb #ee037716
+def yaml_problem(e: Exception, # a `yaml.YAMLError` from reading a file
+                ) -> str:      # one line: where, and what
+    "A YAML parse error as one line, `line L, column C: problem` (a tab named as such: YAML indents with spaces only)."
+    mark, problem = getattr(e, "problem_mark", None), getattr(e, "problem", None) or str(e).strip().splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + problem + (" (indent with spaces, not tabs)" if "'\\t'" in problem else "")
 
 # %% ../nbs/00_io.ipynb #2b55be31
 def atomic_write(path: str|Path,  # destination file
@@ -201,7 +209,9 @@ def _ragged(path: Path, n_cells: int) -> bool:
 def check_row_lengths(path: Path, # a CSV
                      ):
     "Every non-empty row must have as many cells as the first header row; `DataFileError` at the first that has not."
-    with open(path, newline="") as f: rows = list(csv.reader(f))
+    try:
+        with open(path, newline="") as f: rows = list(csv.reader(f))
+    except UnicodeDecodeError: raise DataFileError(path, "not a text file: a labels CSV (three header rows, then one row per frame) is needed") from None
     if not rows: return
     n = len(rows[0])
     for i, r in enumerate(rows[1:], start=2):

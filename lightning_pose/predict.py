@@ -241,6 +241,7 @@ def add_arguments(p: argparse.ArgumentParser, # the `litpose predict` subcommand
     p.add_argument("--labeled-video", action="store_true", help="also write <video>_labeled.mp4")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--allow-incomplete", action="store_true", help="predict with a run that did not finish (its best checkpoint so far)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 # %% ../nbs/11_predict.ipynb #e869ffb7
 def plan_jobs(inputs: list[str],          # the command's inputs
@@ -283,7 +284,7 @@ def run(args: argparse.Namespace, # parsed `litpose predict` arguments
     for kind, src, outs in jobs:
         t0 = time.time()
         if kind == "video":
-            csv = predict_video(module, src, outs[0], args.batch_size, args.backend, args.overwrite)
+            csv = predict_video(module, src, outs[0], args.batch_size, args.backend, args.overwrite, progress=not args.no_progress)
             n = video_info(src).n_frames
             print(f"{src}: {n} frames in {time.time() - t0:.1f} s ({n / (time.time() - t0):.1f} frames/s) -> {csv}")
             if args.labeled_video: print(f"  labeled video: {write_labeled_video(src, csv, outs[1], args.overwrite)}")

@@ -85,7 +85,10 @@ def build_unsupervised(cfg: ProjectConfig,     # project configuration (`losses`
                       brightness=0.2*a.color, contrast=0.2*a.color) if a.enabled else None
     spec, pca_keypoints = unsupervised_spec(cfg)                   # separate cameras: side by side, linked
     warmup, ramp = loss_schedule(cfg)
-    factory = LossFactory(dataclasses.replace(cfg.losses, warmup_epochs=warmup, ramp_epochs=ramp), dm.train_set.labels(), spec, pca_keypoints)
+    try: factory = LossFactory(dataclasses.replace(cfg.losses, warmup_epochs=warmup, ramp_epochs=ramp), dm.train_set.labels(), spec, pca_keypoints)
+    except ValueError as e:                                        # a loss the project cannot have (no view links, too few frames)
+        if isinstance(e, ConfigError): raise
+        raise ConfigError(cfg.source or "config", str(e), key="losses.unsupervised") from None
     kw = dict(clip_length=cfg.losses.clip_length, resize_hw=(cfg.data.image_resize_height, cfg.data.image_resize_width),
               backend=cfg.losses.video_backend, augment=aug, seed=cfg.training.seed, device=device)
     videos = unlabeled_videos(cfg)
