@@ -42,6 +42,9 @@ def load_model(model_dir: str|Path,   # directory written by `train` (or a .ckpt
     d = Path(model_dir)
     if not d.exists(): raise FileNotFoundError(f"{d}: no such model directory (give the --output folder of `litpose train`)")
     ckpt = d/"best.ckpt" if d.is_dir() else d
+    if d.is_dir() and not ckpt.is_file() and (d/"last.ckpt").is_file():
+        raise FileNotFoundError(f"{d}: no best.ckpt yet (the run stopped before its first validation); resume it with `litpose train "
+                                f"{d/'config.yaml'} --output {d} --resume`, or predict with its last state: {d/'last.ckpt'}")
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
     if d.is_dir() and model_dir_state(d) != "complete" and not allow_incomplete:
         raise ValueError(f"{d} holds a training run that did not finish (no summary.json): resume it with `litpose train "
