@@ -7,6 +7,12 @@ the same torch thread count and dataloader workers. Each side trains in its own 
 so peak resident memory (`wait4` rusage of that child) is per side and per stage.
 
 Figures:
+- steps/ep, s/step, img/s: training throughput at equal work. Both sides run the same number of optimiser steps per
+  epoch (ours with `training.min_steps_per_epoch=1`: ceil(56 / 8) = 7 batches, as the reference), so s/step is the
+  wall time from the start of epoch 2 to the end of fit, less the validation passes, over the steps taken, and
+  img/s = batch / (s/step).
+- CPU s/step: the same, in CPU seconds of the training process (all threads; `time.process_time`), which a busy
+  machine inflates much less than wall time.
 - s/epoch: wall time from the start of epoch 2 to the end of fit, divided by E - 1 (a Lightning callback injected
   into `Trainer`; it includes the validation passes, which run every `--check-val` epochs on both sides). If a side
   does not train with a Lightning `Trainer`, its whole `train()` wall time / E is used instead (marked `*`).
@@ -43,8 +49,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent/"shared"/"data"/"mirror-mouse-example"
-DEFAULT_REF_PYTHON = "/work/venv-lp-ref/bin/python"
+DEFAULT_DATA = next((d for d in (p/"shared"/"data"/"mirror-mouse-example" for p in REPO.parents) if d.is_dir()),
+                    REPO.parent/"shared"/"data"/"mirror-mouse-example")   # the shared folder above the checkout
+DEFAULT_REF_PYTHON = "/work/venvs/ref/bin/python"
 VIEW_LINKS = [[0, 1, 2, 3, 4, 5, 6], [8, 9, 10, 11, 12, 13, 14]]
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -66,10 +73,18 @@ def set_threads(n):
     return torch
 
 class EpochTimer:
-    "Mixed into a Lightning Callback at runtime: records perf_counter at each train-epoch start and at fit end."
-    def __init__(self): self.starts, self.end = [], None
-    def on_train_epoch_start(self, trainer, pl_module): self.starts.append(time.perf_counter())
-    def on_fit_end(self, trainer, pl_module): self.end = time.perf_counter()
+    "Mixed into a Lightning Callback at runtime: epoch starts, fit end, training steps and validation time per epoch."
+    def __init__(self): self.starts, self.end, self.steps, self.val_s, self._v, self.cpu, self.val_cpu = [], None, [], [], None, [], []
+    def on_train_epoch_start(self, trainer, pl_module):
+        self.starts.append(time.perf_counter()); self.steps.append(0); self.val_s.append(0.)
+        self.cpu.append(time.process_time()); self.val_cpu.append(0.)
+    def on_train_batch_end(self, trainer, pl_module, *args):
+        if self.steps: self.steps[-1] += 1
+    def on_validation_start(self, trainer, pl_module): self._v = (time.perf_counter(), time.process_time())
+    def on_validation_end(self, trainer, pl_module):
+        if self._v is not None and self.val_s:
+            self.val_s[-1] += time.perf_counter() - self._v[0]; self.val_cpu[-1] += time.process_time() - self._v[1]
+    def on_fit_end(self, trainer, pl_module): self.end, self.end_cpu = time.perf_counter(), time.process_time()
 
 def install_epoch_timer():
     "Wrap `lightning.pytorch.Trainer` so that every Trainer built from now on carries an `EpochTimer`."
@@ -97,8 +112,12 @@ def epoch_stats(timers):
     t = max(ts, key=lambda t: len(t.starts))
     n = len(t.starts)
     if t.end is None: return None
-    if n >= 2: return dict(s_per_epoch=(t.end - t.starts[1])/(n - 1), epochs_timed=n - 1, first_epoch_s=t.starts[1] - t.starts[0])
-    return dict(s_per_epoch=t.end - t.starts[0], epochs_timed=1, first_epoch_s=None)
+    k = 1 if n >= 2 else 0
+    wall, steps, val = t.end - t.starts[k], sum(t.steps[k:]), sum(t.val_s[k:])
+    step_s = (wall - val) / steps if steps else None   # training steps only: validation passes left out
+    cpu = t.end_cpu - t.cpu[k] - sum(t.val_cpu[k:])    # CPU seconds of the process (all threads): less load-sensitive
+    return dict(s_per_epoch=wall / (n - k), epochs_timed=n - k, first_epoch_s=t.starts[1] - t.starts[0] if k else None,
+                steps_per_epoch=steps / (n - k), s_per_step=step_s, val_s=val, cpu_s_per_step=cpu / steps if steps else None)
 
 def pixel_error_table(labels_csv, preds_xy, images):
     "Per-frame, per-keypoint Euclidean error (n_frames, n_keypoints) for `images`, NaN where the label is missing."
@@ -234,7 +253,7 @@ def ours_overrides(spec):
     E = spec["epochs"]
     return [f"training.batch_size={spec['batch']}", f"training.min_epochs={E}", f"training.max_epochs={E}",
             "training.train_frac=0.8", "training.val_frac=0.1", f"training.seed={spec['seed']}",
-            "training.unfreeze_epoch=0", "training.accelerator=cpu", f"training.num_workers={spec['workers']}",
+            "training.unfreeze_epoch=0", "training.accelerator=cpu", "training.min_steps_per_epoch=1", f"training.num_workers={spec['workers']}",
             f"training.check_val_every_n_epoch={spec['check_val']}", f"training.lr_milestones={milestones(E)}",
             f"training.augmentation.enabled={'true' if spec['augment'] == 'default' else 'false'}"]
 
@@ -394,10 +413,13 @@ def print_table(a, argv, spec, res, load0, load1, work):
         r = res.get(side)
         if r is None or "unavailable" in r or "error" in r.get("train", {}):
             why = (r or {}).get("unavailable") or (r or {}).get("train", {}).get("error", "not run")
-            return dict(spe=None, fps=None, rss_tr=None, rss_pr=None, px=None, note=why)
+            return dict(spe=None, sps=None, ips=None, steps=None, cps=None, fps=None, rss_tr=None, rss_pr=None, px=None, note=why)
         tr, pr = r["train"], r.get("predict", {})
         t = tr.get("timing") or {}
-        return dict(spe=t.get("s_per_epoch"), fps=pr.get("fps"), rss_tr=r.get("rss_train"), rss_pr=r.get("rss_predict"),
+        sps = t.get("s_per_step")
+        return dict(spe=t.get("s_per_epoch"), sps=sps, ips=spec["batch"] / sps if sps else None, steps=t.get("steps_per_epoch"),
+                    cps=t.get("cpu_s_per_step"),
+                    fps=pr.get("fps"), rss_tr=r.get("rss_train"), rss_pr=r.get("rss_predict"),
                     px=tr.get("test_px"), note=("*whole train() / E" if t.get("whole_train_call") else "")
                     + (f" predict error: {pr['error']}" if "error" in pr else ""))
     rows = {s: row(s) for s in ("ref", "ours")}
@@ -410,17 +432,20 @@ def print_table(a, argv, spec, res, load0, load1, work):
           f"torch threads {spec['threads']}, dataloader workers {spec['workers']}, CPU")
     vr = res.get("ref", {}).get("train", {})
     print(f"reference: lightning-pose {vr.get('version', '?')} (torch {vr.get('torch', '?')}); outputs in {work}")
-    hdr = f"{'side':<10}{'s/epoch':>10}{'pred fr/s':>11}{'RSS train MB':>14}{'RSS pred MB':>13}{'test px err':>13}  note"
+    hdr = (f"{'side':<10}{'steps/ep':>9}{'s/step':>8}{'img/s':>7}{'CPU s/step':>11}{'s/epoch':>9}{'pred fr/s':>10}{'RSS train MB':>13}"
+           f"{'RSS pred MB':>12}{'test px err':>12}  note")
     print(hdr); print("-"*len(hdr))
     for s, name in (("ref", "reference"), ("ours", "ours")):
         r = rows[s]
-        print(f"{name:<10}{fmt(r['spe']):>10}{fmt(r['fps'], '{:.1f}'):>11}{fmt(r['rss_tr'], '{:.0f}'):>14}"
-              f"{fmt(r['rss_pr'], '{:.0f}'):>13}{fmt(r['px']):>13}  {r['note']}")
+        print(f"{name:<10}{fmt(r['steps'], '{:.0f}'):>9}{fmt(r['sps'], '{:.3f}'):>8}{fmt(r['ips'], '{:.1f}'):>7}{fmt(r['cps'], '{:.3f}'):>11}{fmt(r['spe']):>9}"
+              f"{fmt(r['fps'], '{:.1f}'):>10}{fmt(r['rss_tr'], '{:.0f}'):>13}{fmt(r['rss_pr'], '{:.0f}'):>12}{fmt(r['px']):>12}  {r['note']}")
     R, O = rows["ref"], rows["ours"]
     def ratio(x, y): return None if x is None or y is None or y == 0 else x/y
-    print(f"{'ref/ours':<10}{fmt(ratio(R['spe'], O['spe']), '{:.2f}x'):>10}{fmt(ratio(O['fps'], R['fps']), '{:.2f}x'):>11}"
-          f"{fmt(ratio(R['rss_tr'], O['rss_tr']), '{:.2f}x'):>14}{fmt(ratio(R['rss_pr'], O['rss_pr']), '{:.2f}x'):>13}"
-          f"{fmt(ratio(R['px'], O['px']), '{:.2f}x'):>13}  (>1: ours better; goal >= 1.5x speed, px ratio >= 1)")
+    print(f"{'ref/ours':<10}{'':>9}{fmt(ratio(R['sps'], O['sps']), '{:.2f}x'):>8}{fmt(ratio(O['ips'], R['ips']), '{:.2f}x'):>7}"
+          f"{fmt(ratio(R['cps'], O['cps']), '{:.2f}x'):>11}"
+          f"{fmt(ratio(R['spe'], O['spe']), '{:.2f}x'):>9}{fmt(ratio(O['fps'], R['fps']), '{:.2f}x'):>10}"
+          f"{fmt(ratio(R['rss_tr'], O['rss_tr']), '{:.2f}x'):>13}{fmt(ratio(R['rss_pr'], O['rss_pr']), '{:.2f}x'):>12}"
+          f"{fmt(ratio(R['px'], O['px']), '{:.2f}x'):>12}  (>1: ours better; goal >= 1.5x throughput at equal steps)")
     for s in ("ref", "ours"):
         tr = res.get(s, {}).get("train", {})
         if tr and "error" not in tr:

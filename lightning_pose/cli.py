@@ -10,18 +10,30 @@ import importlib
 import sys
 
 # %% auto #0
-__all__ = ['COMMANDS', 'USER_ERRORS', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'USER_ERRORS', 'load_command', 'build_parser', 'main']
 
-# %% ../nbs/99_cli.ipynb #95a43c0a
-COMMANDS = {  # subcommand -> module implementing it
+# %% ../nbs/99_cli.ipynb #79998162
+def load_command(spec: str, # 'package.module', or 'package.module:OBJECT'
+                ):          # the module or the object; it has HELP, add_arguments and run
+    "The implementation of a subcommand."
+    mod, _, attr = spec.partition(":")
+    m = importlib.import_module(mod)
+    return getattr(m, attr) if attr else m
+
+# %% ../nbs/99_cli.ipynb #71199c47
+COMMANDS = {  # subcommand -> module (or module:object) implementing it
     "demo": "lightning_pose.demo",
-    "train": "lightning_pose.train",
-    "predict": "lightning_pose.predict",
+    "train": "lightning_pose.pipeline:TRAIN_COMMAND",      # lightning_pose.train's command, and ensembles
+    "predict": "lightning_pose.pipeline:PREDICT_COMMAND",  # lightning_pose.predict's command, and ensembles
+    "convert": "lightning_pose.formats",
+    "export": "lightning_pose.export",
     "eks": "lightning_pose.eks.cli",
 }
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError)
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, KeyError, ImportError)  # ImportError: an optional package (its message says which)
 
-def build_parser(commands: dict[str, str]=COMMANDS, only: str|None=None) -> argparse.ArgumentParser:
+def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
+                 only: str|None=None,               # import only this command's module (None: all)
+                ) -> argparse.ArgumentParser:
     "Parser with one subparser per command (modules imported only for `only`, or all when None)."
     p = argparse.ArgumentParser(prog="litpose", description="lightning_pose: semi-supervised animal pose estimation")
     p.add_argument("--debug", action="store_true", help="show full tracebacks")
@@ -30,7 +42,7 @@ def build_parser(commands: dict[str, str]=COMMANDS, only: str|None=None) -> argp
         if only is not None and name != only:
             sub.add_parser(name, help="", add_help=False)
             continue
-        mod = importlib.import_module(modname)
+        mod = load_command(modname)
         sp = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(sp)
         sp.set_defaults(_run=mod.run)
@@ -39,13 +51,26 @@ def build_parser(commands: dict[str, str]=COMMANDS, only: str|None=None) -> argp
 def _command_of(argv: list[str]) -> str|None:
     return next((a for a in argv if not a.startswith("-")), None)
 
-def main(argv: list[str]|None=None) -> int:
+def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:]`)
+        ) -> int:                    # exit code
     "Entry point of the `litpose` command."
     argv = sys.argv[1:] if argv is None else list(argv)
     cmd = _command_of(argv)
-    args = build_parser(only=cmd if cmd in COMMANDS else None).parse_args(argv)
+    p = build_parser(only=cmd if cmd in COMMANDS else None)
+    args, extra = p.parse_known_args(argv)        # `key=value` overrides may also follow options (`--output DIR a.b=1`)
+    if extra:
+        if isinstance(getattr(args, "overrides", None), list) and all("=" in e and not e.startswith("-") for e in extra): args.overrides += extra
+        else: p.parse_args(argv)                   # argparse's own error for anything else
     try: return args._run(args) or 0
     except USER_ERRORS as e:
         if args.debug: raise
         print(f"litpose {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.debug: raise
+        print(f"litpose {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if args.debug or getattr(e, "exit_code", None) is None: raise
+        print(f"litpose {args.command}: {e}", file=sys.stderr)
+        return e.exit_code

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -15,45 +16,52 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_names, read_pose_csv
+from .formats import read_labels
+from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_names
 
 # %% auto #0
-__all__ = ['BACKBONE_STRIDE', 'DataConfig', 'ModelConfig', 'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig',
-           'ProjectConfig', 'ConfigError', 'from_dict', 'to_dict', 'validate_config', 'parse_override', 'load_config',
-           'data_path', 'csv_files', 'keypoint_spec', 'n_cameras', 'unsupervised_spec', 'check_project_data',
-           'resolved_dict', 'save_config']
+__all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'TRANSFORMER_STRIDE', 'PRECISIONS', 'DataConfig', 'ModelConfig',
+           'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig', 'loss_schedule', 'ProjectConfig',
+           'ConfigError', 'from_dict', 'to_dict', 'check_values', 'backbone_stride', 'validate_hardware',
+           'validate_config', 'parse_override', 'load_config', 'data_path', 'csv_files', 'n_cameras',
+           'check_project_data', 'keypoint_spec', 'unsupervised_spec', 'resolved_dict', 'save_config']
 
-# %% ../nbs/01_config.ipynb #f9491464
+# %% ../nbs/01_config.ipynb #4ee513f2
 @dataclass
 class DataConfig:
     "Where the labeled frames and videos are, and what the keypoints are."
     data_dir: str = "."                          # project folder; relative to the YAML file
     csv_file: str|list[str] = "CollectedData.csv" # labels, relative to data_dir; a list = one CSV per camera
-    video_dir: str = "videos"                    # unlabeled videos, relative to data_dir
+    video_dir: str = "videos"                    # unlabeled videos (for the unsupervised losses), relative to data_dir
     keypoint_names: list[str]|None = None        # default: read from the labels CSV
-    view_links: list[list[int]]|None = None      # mirrored views: (n_views, n_parts) keypoint indices
+    view_links: list[list[int]]|None = None      # mirrored views: (n_views, n_parts) keypoint indices, i-th entries = one body part
     camera_names: list[str]|None = None          # names of the views (mirrored) or cameras (separate CSVs)
-    pca_keypoints: list[int]|None = None         # keypoints for Pose PCA (default: all linked, else all)
-    image_resize_height: int = 256               # network input height (multiple of 32)
-    image_resize_width: int = 256                # network input width (multiple of 32)
-    downsample_factor: int = 2                   # heat maps are 2**downsample_factor smaller than the input
+    pca_keypoints: list[int]|None = None         # keypoint indices for Pose PCA (default: all linked, else all)
+    image_resize_height: int = 256               # network input height, pixels (multiple of 32); frames are resized to it
+    image_resize_width: int = 256                # network input width, pixels (multiple of 32)
+    downsample_factor: int = 2                   # heat maps are 2**downsample_factor times smaller than the input (2: 64 x 64 for 256)
+    skeleton: list[list[str]]|None = None        # pairs of keypoint names joined in drawings (from DeepLabCut / SLEAP)
+    predict_videos: list[str] = field(default_factory=list) # videos (or folders of them), relative to data_dir, predicted into <model_dir>/video_preds after training
 
+# %% ../nbs/01_config.ipynb #85b88171
 @dataclass
 class ModelConfig:
     "Network architecture and heat-map settings."
-    backbone: str = "resnet50"                   # torchvision CNN name
-    pretrained: bool|str = True                  # ImageNet weights (downloaded), False, or a local weights file
+    backbone: str = "resnet50"                   # torchvision CNN name (`lightning_pose.models.BACKBONES`) or vision transformer (`TRANSFORMERS`)
+    pretrained: bool|str = True                  # ImageNet weights (downloaded once), False (random), or a local weights file
+    checkpoint: str|None = None                  # start from an earlier model (its directory or .ckpt): weights copied, keypoints matched by name
     model_type: Literal["heatmap", "context"] = "heatmap" # baseline or temporal context network (TCN)
-    context_frames: int = 2                      # J: the TCN sees 2J+1 frames
-    heatmap_loss: Literal["mse", "kl", "js"] = "mse"
-    sigma: float = 1.25                          # label heat-map std, heat-map pixels
-    confidence_radius: float = 2.0               # heat-map pixels around the estimate summed for confidence
+    context_frames: int = 2                      # J: the TCN sees 2J+1 consecutive frames
+    heatmap_loss: Literal["mse", "kl", "js"] = "mse" # supervised loss between heat maps that each sum to 1 (MSE: 0 to 2 per keypoint)
+    sigma: float = 1.25                          # std of the label heat maps' Gaussian, heat-map pixels
+    confidence_radius: float = 2.0               # heat-map pixels around the estimate whose mass is its confidence (0 to 1)
 
+# %% ../nbs/01_config.ipynb #430ad613
 @dataclass
 class AugmentationConfig:
     "Random augmentation of labeled frames (one draw per frame, shared by its context frames)."
-    rotation: float = 25.0                       # max rotation, degrees
-    scale: list[float] = field(default_factory=lambda: [0.85, 1.15]) # zoom range
+    rotation: float = 25.0                       # max rotation, degrees (uniform in +-rotation)
+    scale: list[float] = field(default_factory=lambda: [0.85, 1.15]) # zoom range [min, max], factor on the size
     translate: float = 0.05                      # max shift, fraction of the image size
     hflip: bool = False                          # mirror left-right (set flip_pairs if names have a side)
     flip_pairs: list[list[int]]|None = None      # keypoint index pairs whose names swap under hflip (left/right paws)
@@ -61,66 +69,82 @@ class AugmentationConfig:
     blur: float = 0.2                            # probability of a motion or Gaussian blur
     noise: float = 0.0                           # probability of additive noise
     dropout: float = 0.0                         # probability of a random erased patch
-    enabled: bool = True
+    enabled: bool = True                         # False: frames (and unlabeled clips) are only resized
 
+# %% ../nbs/01_config.ipynb #7c94fbb9
 @dataclass
 class TrainingConfig:
     "Optimisation schedule, data splits and hardware."
-    batch_size: int = 16
-    val_batch_size: int = 32
-    min_epochs: int = 300
-    max_epochs: int = 750
-    lr: float = 1e-3
+    batch_size: int = 16                         # labeled frames per training step
+    val_batch_size: int = 32                     # frames per validation / prediction batch (memory only)
+    min_epochs: int = 300                        # train at least this many epochs, whatever early stopping says
+    max_epochs: int = 750                        # and at most this many
+    lr: float = 1e-3                             # Adam's initial learning rate
     lr_milestones: list[int] = field(default_factory=lambda: [150, 200, 250]) # epochs at which lr is multiplied by lr_gamma
-    lr_gamma: float = 0.5
-    unfreeze_epoch: int = 20                     # backbone frozen before this epoch
-    check_val_every_n_epoch: int = 5
-    early_stopping_patience: int = 3             # validation checks without improvement
-    train_frac: float = 0.8
-    val_frac: float = 0.1                        # the rest is the test split
+    lr_gamma: float = 0.5                        # factor on the learning rate at each milestone (0.5: halved)
+    unfreeze_epoch: int = 20                     # a pretrained backbone is frozen before this epoch
+    check_val_every_n_epoch: int = 5             # validate (and keep the best checkpoint) every this many epochs
+    early_stopping_patience: int = 3             # stop after this many validations without improvement (0: never)
+    train_frac: float = 0.8                      # fraction of the labeled frames used for training
+    val_frac: float = 0.1                        # fraction for validation (model selection); the rest is the test split
     train_frames: int|None = None                # use only this many training frames (None: all)
     min_steps_per_epoch: int = 10                # few labels: reshuffle and go round again until an epoch has this many batches
-    seed: int = 0
-    num_workers: int = 0
+    seed: int = 0                                # splits, initialisation, augmentation draws and clip order
+    num_workers: int = 0                         # data-loading processes (0: load in the training process)
     accelerator: str = "auto"                    # "cpu", "gpu" or "auto"
-    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
+    devices: int|str = 1                         # devices per machine, or "auto" (all of them); more than one trains with DDP
+    num_nodes: int = 1                           # machines (Lightning's multi-node DDP)
+    strategy: str = "auto"                       # Lightning strategy: "auto", "ddp", "ddp_spawn", "fsdp", ...
+    precision: int|str = 32                      # 32, "16-mixed" (GPU) or "bf16-mixed" (GPU or CPU)
+    accumulate_grad_batches: int = 1             # add the gradients of this many batches before each optimiser step
+    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig) # see above
 
+# %% ../nbs/01_config.ipynb #a6d23e97
 @dataclass
 class LossConfig:
     "One unsupervised loss: its weight and tolerance."
-    weight: float = 1.0
-    epsilon: float|None = None                   # pixels; None = from the labels (PCA) or the default
-    prob_threshold: float = 0.0                  # ignore predictions less confident than this
-    components: int|None = None                  # multi-view PCA components (3)
-    explained_variance: float|None = None        # Pose PCA: keep components explaining this fraction
+    weight: float|None = None                    # price of a heat-map pixel of penalty, in labeled keypoints one heat-map pixel off (None: 0.02)
+    epsilon: float|None = None                   # pixels not penalised; None = from the labels (PCA) or the loss's default
+    prob_threshold: float = 0.0                  # ignore predictions less confident than this (0 to 1)
+    components: int|None = None                  # multi-view PCA components (None: 3, a 3D world)
+    explained_variance: float|None = None        # Pose PCA: keep components explaining this fraction (None: 0.99)
 
 @dataclass
 class LossesConfig:
     "Unsupervised losses for semi-supervised training (empty = supervised only)."
     unsupervised: list[str] = field(default_factory=list) # e.g. [temporal, pca_multiview, pca_singleview]
     settings: dict[str, LossConfig] = field(default_factory=dict) # per-loss settings by name
-    warmup_epochs: int = 0                       # supervised only for these epochs
-    ramp_epochs: int = 0                         # then the unsupervised weights ramp linearly from 0 over these epochs
+    warmup_epochs: int|None = None               # supervised only for these epochs (None: 20% of training.max_epochs)
+    ramp_epochs: int|None = None                 # then the weights ramp linearly from 0 to full over these epochs (None: 20% of max_epochs)
     clip_length: int = 32                        # T: unlabeled frames per training step
-    video_backend: Literal["auto", "dali", "cpu"] = "auto"
+    video_backend: Literal["auto", "dali", "cpu"] = "auto" # video reader for the clips: DALI (GPU), PyAV (CPU), or DALI when available
     batchnorm: Literal["batch", "running"] = "running" # BatchNorm on unlabeled clips: the running statistics (left untouched), or the clip's
 
+# %% ../nbs/01_config.ipynb #2aa3e146
+def loss_schedule(cfg: ProjectConfig, # a config
+                 ) -> tuple[int, int]: # warm-up epochs, ramp epochs
+    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.max_epochs` each."
+    l, E = cfg.losses, cfg.training.max_epochs
+    return (l.warmup_epochs if l.warmup_epochs is not None else round(0.2 * E), l.ramp_epochs if l.ramp_epochs is not None else round(0.2 * E))
+
+# %% ../nbs/01_config.ipynb #992d14ac
 @dataclass
 class ProjectConfig:
     "A whole project: data, model, training and losses."
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-    losses: LossesConfig = field(default_factory=LossesConfig)
+    data: DataConfig = field(default_factory=DataConfig)             # the `data` section
+    model: ModelConfig = field(default_factory=ModelConfig)          # the `model` section
+    training: TrainingConfig = field(default_factory=TrainingConfig) # the `training` section
+    losses: LossesConfig = field(default_factory=LossesConfig)       # the `losses` section
     source: str|None = None                      # the YAML file this came from (set by `load_config`)
 
-# %% ../nbs/01_config.ipynb #17b9b3b3
+# %% ../nbs/01_config.ipynb #12d93372
 class ConfigError(DataFileError):
     "Invalid project configuration; names the file and the dotted key at fault."
 
 def _type_name(tp) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
+# %% ../nbs/01_config.ipynb #238b7666
 def _convert(value, tp, key: str, src):
     "Convert a YAML value to the type hint `tp`, or raise `ConfigError` at `key`."
     origin, args = typing.get_origin(tp), typing.get_args(tp)
@@ -150,16 +174,22 @@ def _convert(value, tp, key: str, src):
         return value
     if tp is float:
         if isinstance(value, str):                 # PyYAML (YAML 1.1) reads `1e-3` as a string
-            try: return float(value)
+            try: value = float(value)
             except ValueError: pass
         if isinstance(value, bool) or not isinstance(value, (int, float)): raise ConfigError(src, f"expected a number, got {value!r}", key=key)
+        if not math.isfinite(value): raise ConfigError(src, f"expected a finite number, got {value!r}", key=key)
         return float(value)
     if tp is str:
         if not isinstance(value, str): raise ConfigError(src, f"expected a string, got {value!r}", key=key)
         return value
     raise TypeError(f"unsupported config type {tp} at {key}")
 
-def from_dict(cls, d: dict|None, src="config", prefix: str=""):
+# %% ../nbs/01_config.ipynb #1c60e656
+def from_dict(cls,                       # a config dataclass (`ProjectConfig`, a section, ...)
+              d: dict|None,              # its YAML mapping (None: all defaults)
+              src="config",              # the file named in errors
+              prefix: str="",            # dotted key of `d` in the file, for errors
+             ):
     "Build dataclass `cls` from mapping `d`, rejecting unknown keys and wrong types."
     if d is None: d = {}
     if isinstance(d, cls): return d
@@ -175,21 +205,68 @@ def from_dict(cls, d: dict|None, src="config", prefix: str=""):
         kw[k] = _convert(v, hints[k], key, src)
     return cls(**kw)
 
-def to_dict(cfg) -> dict:
+def to_dict(cfg, # a config dataclass
+           ) -> dict:
     "Plain nested dict of a config dataclass (for YAML)."
     return dataclasses.asdict(cfg)
 
-# %% ../nbs/01_config.ipynb #8617bc6e
-BACKBONE_STRIDE = 32  # torchvision CNN backbones reduce the input 32x
+# %% ../nbs/01_config.ipynb #d0906a45
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda")
 
-def validate_config(cfg: ProjectConfig):
+def check_values(cfg: ProjectConfig, # a config built by `from_dict`
+                ):
+    "Raise `ConfigError` for single values outside their range (checked by `validate_config`)."
+    src, t, l = cfg.source or "config", cfg.training, cfg.losses
+    def fail(key, msg): raise ConfigError(src, msg, key=key)
+    if t.lr_gamma <= 0: fail("training.lr_gamma", f"must be positive (the learning rate is multiplied by it), got {t.lr_gamma}")
+    if t.num_workers < 0: fail("training.num_workers", f"must be >= 0 (0: load in the training process), got {t.num_workers}")
+    if t.accelerator not in ACCELERATORS: fail("training.accelerator", f"must be one of {list(ACCELERATORS)}, got {t.accelerator!r}")
+    if t.early_stopping_patience < 0: fail("training.early_stopping_patience", f"must be >= 0 (0: never stop early), got {t.early_stopping_patience}")
+    for k in ("warmup_epochs", "ramp_epochs"):
+        if (getattr(l, k) or 0) < 0: fail(f"losses.{k}", f"must be >= 0, got {getattr(l, k)}")
+    for n, s in l.settings.items():
+        if s.weight is not None and s.weight < 0: fail(f"losses.settings.{n}.weight", f"must be >= 0, got {s.weight}")
+        if s.epsilon is not None and s.epsilon < 0: fail(f"losses.settings.{n}.epsilon", f"must be >= 0 pixels, got {s.epsilon}")
+        if not 0 <= s.prob_threshold <= 1: fail(f"losses.settings.{n}.prob_threshold", f"must lie in [0, 1], got {s.prob_threshold}")
+    names = cfg.data.keypoint_names
+    for pair in cfg.data.skeleton or []:
+        if len(pair) != 2 or (names is not None and not set(pair) <= set(names)):
+            fail("data.skeleton", f"each entry must be two keypoint names{f' of {names}' if names else ''}, got {pair}")
+
+# %% ../nbs/01_config.ipynb #8d00555c
+BACKBONE_STRIDE = 32     # torchvision CNN backbones reduce the input 32x
+TRANSFORMER_STRIDE = 16  # vision transformers (backbones named vit...) see 16 x 16-pixel patches
+
+def backbone_stride(name: str, # `model.backbone`
+                   ) -> int:   # input pixels per feature pixel
+    "The stride of a backbone: 16 for vision transformers (names starting with `vit`), else 32."
+    return TRANSFORMER_STRIDE if name.startswith("vit") else BACKBONE_STRIDE
+
+# %% ../nbs/01_config.ipynb #cf9781ef
+PRECISIONS = ("32", "16-mixed", "bf16-mixed")
+
+def validate_hardware(cfg: ProjectConfig, # a config built by `from_dict`
+                     ):
+    "Raise `ConfigError` for devices, precision or gradient accumulation that training cannot use."
+    src, t = cfg.source or "config", cfg.training
+    def fail(key, msg): raise ConfigError(src, msg, key=f"training.{key}")
+    if str(t.precision) not in PRECISIONS: fail("precision", f"must be one of {list(PRECISIONS)}, got {t.precision!r}")
+    if str(t.precision) == "16-mixed" and t.accelerator == "cpu": fail("precision", "16-mixed needs a GPU; use bf16-mixed on CPU")
+    if t.devices != "auto" and not (isinstance(t.devices, int) and t.devices >= 1):
+        fail("devices", f"must be a number >= 1 or 'auto', got {t.devices!r}")
+    for k in ("num_nodes", "accumulate_grad_batches"):
+        if getattr(t, k) < 1: fail(k, f"must be >= 1, got {getattr(t, k)}")
+
+# %% ../nbs/01_config.ipynb #f0c272ad
+def validate_config(cfg: ProjectConfig, # a config built by `from_dict`
+                   ):
     "Raise `ConfigError` for values that are impossible together."
     src, d, m, t, l = cfg.source or "config", cfg.data, cfg.model, cfg.training, cfg.losses
     def fail(key, msg): raise ConfigError(src, msg, key=key)
     for k in ("image_resize_height", "image_resize_width"):
         v = getattr(d, k)
-        if v <= 0 or v % BACKBONE_STRIDE:
-            fail(f"data.{k}", f"must be a positive multiple of {BACKBONE_STRIDE} (the backbone's stride), got {v}")
+        if v <= 0 or v % backbone_stride(m.backbone):
+            fail(f"data.{k}", f"must be a positive multiple of {backbone_stride(m.backbone)} (the stride of backbone {m.backbone}), got {v}")
     if d.downsample_factor not in (2, 3): fail("data.downsample_factor", f"must be 2 (heat maps 4x smaller) or 3 (8x), got {d.downsample_factor}")
     if d.keypoint_names is not None:
         try: check_unique_names(d.keypoint_names)
@@ -223,9 +300,12 @@ def validate_config(cfg: ProjectConfig):
     lo, hi = (t.augmentation.scale + [0, 0])[:2]
     if len(t.augmentation.scale) != 2 or not 0 < lo <= hi: fail("training.augmentation.scale", f"must be [min, max] with 0 < min <= max, got {t.augmentation.scale}")
     if l.clip_length < 2: fail("losses.clip_length", f"must be >= 2, got {l.clip_length}")
+    check_values(cfg)
+    validate_hardware(cfg)
 
-# %% ../nbs/01_config.ipynb #52e3b08b
-def parse_override(s: str) -> tuple[list[str], Any]:
+# %% ../nbs/01_config.ipynb #01e2957a
+def parse_override(s: str, # `section.key=value`, the value in YAML (`losses.unsupervised=[temporal]`)
+                  ) -> tuple[list[str], Any]: # key path, value
     "Split `section.key=value` (value parsed as YAML) into a key path and a value."
     if "=" not in s: raise ValueError(f"override {s!r} is not of the form section.key=value")
     k, v = s.split("=", 1)
@@ -245,6 +325,8 @@ def load_config(path: str|Path,                 # YAML project file
     try: raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as e: raise ConfigError(path, f"not valid YAML ({e})") from None
     if not isinstance(raw, dict): raise ConfigError(path, "the top level must be a mapping of sections")
+    if {"Task", "scorer", "bodyparts"} <= set(raw):
+        raise ConfigError(path, f"a DeepLabCut project file; make a Lightning Pose project of it with: litpose convert {path} --output DIR")
     for o in overrides:
         keys, value = parse_override(o)
         _set_path(raw, keys, value)
@@ -255,28 +337,51 @@ def load_config(path: str|Path,                 # YAML project file
     if check_data: check_project_data(cfg)
     return cfg
 
-def data_path(cfg: ProjectConfig, rel: str|Path|None=None) -> Path:
+# %% ../nbs/01_config.ipynb #c3496689
+def data_path(cfg: ProjectConfig,         # a loaded config (its `source` locates the project)
+              rel: str|Path|None=None,    # a path inside `data_dir` (None: the folder itself)
+             ) -> Path:
     "Absolute `data_dir` (or a path inside it), resolved against the config file's folder."
     base = Path(cfg.source).parent if cfg.source else Path.cwd()
     root = (base/cfg.data.data_dir).resolve()
     return root if rel is None else root/rel
 
-def csv_files(cfg: ProjectConfig) -> list[Path]:
+def csv_files(cfg: ProjectConfig, # a loaded config
+             ) -> list[Path]:
     "Absolute paths of the labels CSV(s)."
     fs = cfg.data.csv_file if isinstance(cfg.data.csv_file, list) else [cfg.data.csv_file]
     return [data_path(cfg, f) for f in fs]
 
-def keypoint_spec(cfg: ProjectConfig) -> KeypointSpec:
+def n_cameras(cfg: ProjectConfig, # a loaded config
+             ) -> int:
+    "Number of separate cameras: one labels CSV each (1 for single-camera and mirrored projects)."
+    return len(csv_files(cfg))
+
+# %% ../nbs/01_config.ipynb #f2eaed85
+def check_project_data(cfg: ProjectConfig, # a loaded config; `data.keypoint_names` is filled in if absent
+                      ):
+    "Data folder and labels CSV(s) exist; keypoint names agree with the CSV (filled in if absent)."
+    src = cfg.source or "config"
+    root = data_path(cfg)
+    if not root.is_dir(): raise ConfigError(src, f"data folder not found: {root}", key="data.data_dir")
+    for f in csv_files(cfg):
+        if not f.is_file(): raise ConfigError(src, f"labels file not found: {f}", key="data.csv_file")
+        names = keypoint_names(read_labels(f))
+        if cfg.data.keypoint_names is None: cfg.data.keypoint_names = names
+        elif names != cfg.data.keypoint_names:
+            raise ConfigError(src, f"keypoint names {cfg.data.keypoint_names} differ from those in {f}: {names}", key="data.keypoint_names")
+    validate_config(cfg)
+
+# %% ../nbs/01_config.ipynb #370aaa05
+def keypoint_spec(cfg: ProjectConfig, # a loaded config
+                 ) -> KeypointSpec:
     "The project's `KeypointSpec` (keypoint names must be known)."
     d = cfg.data
     if d.keypoint_names is None: raise ConfigError(cfg.source or "config", "keypoint names unknown; load with check_data=True or list them", key="data.keypoint_names")
     return KeypointSpec(d.keypoint_names, d.view_links, d.camera_names if d.view_links is not None else None)
 
-def n_cameras(cfg: ProjectConfig) -> int:
-    "Number of separate cameras: one labels CSV each (1 for single-camera and mirrored projects)."
-    return len(csv_files(cfg))
-
-def unsupervised_spec(cfg: ProjectConfig) -> tuple[KeypointSpec, list[int]|None]:
+def unsupervised_spec(cfg: ProjectConfig, # a loaded config
+                     ) -> tuple[KeypointSpec, list[int]|None]: # spec, Pose PCA keypoint indices in it
     "Keypoints as the unsupervised losses see them, and the Pose PCA keypoints among them."
     spec = keypoint_spec(cfg)
     V, pca = n_cameras(cfg), cfg.data.pca_keypoints
@@ -286,27 +391,21 @@ def unsupervised_spec(cfg: ProjectConfig) -> tuple[KeypointSpec, list[int]|None]
     return (KeypointSpec(names, [[c*K + k for k in range(K)] for c in range(V)], list(cams)),
             None if pca is None else [c*K + k for c in range(V) for k in pca])
 
-def check_project_data(cfg: ProjectConfig):
-    "Data folder and labels CSV(s) exist; keypoint names agree with the CSV (filled in if absent)."
-    src = cfg.source or "config"
-    root = data_path(cfg)
-    if not root.is_dir(): raise ConfigError(src, f"data folder not found: {root}", key="data.data_dir")
-    for f in csv_files(cfg):
-        if not f.is_file(): raise ConfigError(src, f"labels file not found: {f}", key="data.csv_file")
-        names = keypoint_names(read_pose_csv(f))
-        if cfg.data.keypoint_names is None: cfg.data.keypoint_names = names
-        elif names != cfg.data.keypoint_names:
-            raise ConfigError(src, f"keypoint names {cfg.data.keypoint_names} differ from those in {f}: {names}", key="data.keypoint_names")
-    validate_config(cfg)
-
-def resolved_dict(cfg: ProjectConfig) -> dict:
-    "Plain dict of `cfg` with `data_dir` made absolute (and no `source`), valid from any folder."
+# %% ../nbs/01_config.ipynb #34fcfbdd
+def resolved_dict(cfg: ProjectConfig, # a loaded config
+                 ) -> dict:
+    "Plain dict of `cfg` with `data_dir` and a weights file made absolute (and no `source`), valid from any folder."
     d = to_dict(cfg)
     d.pop("source")
     if cfg.source: d["data"]["data_dir"] = str(data_path(cfg))
+    w = cfg.model.pretrained
+    if cfg.source and isinstance(w, str) and not Path(w).is_absolute(): d["model"]["pretrained"] = str((Path(cfg.source).parent/w).resolve())
     return d
 
-def save_config(cfg: ProjectConfig, path: str|Path, overwrite: bool=False) -> Path:
+def save_config(cfg: ProjectConfig,      # the config to write
+                path: str|Path,          # destination YAML file
+                overwrite: bool=False,   # replace an existing file?
+               ) -> Path:
     "Write `cfg` as YAML (atomically); `data_dir` is made absolute so the copy works from anywhere."
     d = resolved_dict(cfg)
     return atomic_write(path, lambda t: t.write_text(yaml.safe_dump(d, sort_keys=False)), overwrite=overwrite)

@@ -5,6 +5,7 @@
 # %% ../nbs/05_data.ipynb #893b52b5
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
 from pathlib import Path
@@ -16,17 +17,19 @@ import torchvision.transforms.v2.functional as TF
 from fastcore.basics import patch
 from PIL import Image
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset, RandomSampler
+from torch.utils.data import DataLoader, Dataset
 
 from .augment import AugmentParams, augment_frames, augment_keypoints, compose_affine, sample_params
 from .config import ProjectConfig, csv_files, data_path
-from .io import DataFileError, check_image_paths, pose_array, read_pose_csv
+from .formats import read_labels
+from .io import DataFileError, check_image_paths, check_in_frame, check_labels, pose_array
 from .videoio import read_video_frames
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'VIDEO_EXTS', 'split_indices', 'resize_matrix', 'normalize', 'denormalize',
-           'frame_number', 'context_frames_of', 'neighbour_path', 'context_paths', 'image_size', 'check_size',
-           'read_image', 'LabeledFrames', 'check_same_rows', 'CameraFrames', 'LabeledDataModule']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'VIDEO_EXTS', 'IMAGE_EXTS', 'split_indices', 'resize_matrix', 'normalize',
+           'denormalize', 'frame_number', 'context_frames_of', 'neighbour_path', 'context_paths', 'image_size',
+           'check_size', 'read_image', 'resize_image', 'LabeledFrames', 'check_same_rows', 'CameraFrames',
+           'LabeledDataModule', 'EpochSampler']
 
 # %% ../nbs/05_data.ipynb #5e1e30e7
 def split_indices(n: int,                # number of labeled frames
@@ -139,6 +142,13 @@ def read_image(path: str|Path,                          # an image file (grey, R
     return torch.from_numpy(arr.copy()).permute(2, 0, 1)
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+def resize_image(img: Tensor,            # (3, H, W) uint8
+                 hw: tuple[int, int],    # (h, w) network input size
+                ) -> Tensor:             # (3, h, w) uint8
+    "An image resized to the network input (antialiased), as every labeled frame and image to predict is."
+    return img if tuple(img.shape[-2:]) == tuple(hw) else TF.resize(img, list(hw), antialias=True)
 
 # %% ../nbs/05_data.ipynb #b693f99c
 class LabeledFrames(Dataset):
@@ -163,6 +173,7 @@ class LabeledFrames(Dataset):
         self._read_labels(csv_index, indices)
         self.hw = (cfg.data.image_resize_height, cfg.data.image_resize_width)
         self.orig_hw = image_size(self.paths[0])
+        check_in_frame(self.df, self.csv_path, self.orig_hw)
         self.A_resize = resize_matrix(self.orig_hw, self.hw)
         self.cache = {} if (cache or preload) else None
         self.video_frames = self._video_context() if (self.J and context_video) else {}
@@ -175,7 +186,8 @@ class LabeledFrames(Dataset):
 def _read_labels(self: LabeledFrames, csv_index: int, indices):
     "Read the labels CSV `csv_index` of the config and the rows `indices` (default: all)."
     self.csv_path, self.camera = csv_files(self.cfg)[csv_index], csv_index
-    self.df = read_pose_csv(self.csv_path)
+    self.df = read_labels(self.csv_path)
+    check_labels(self.df, self.csv_path)
     self.root = data_path(self.cfg)
     self.paths = check_image_paths(self.df, self.root, self.csv_path)
     self.names = [str(n) for n in self.df.index]
@@ -208,7 +220,7 @@ def _video_context(self: LabeledFrames) -> dict:
         for t, arr in read_video_frames(v, ts).items():
             check_size(v, arr.shape[:2], self.orig_hw)
             img = torch.from_numpy(arr).permute(2, 0, 1)
-            out[(v, t)] = TF.resize(img, list(self.hw), antialias=True) if tuple(img.shape[-2:]) != self.hw else img
+            out[(v, t)] = resize_image(img, self.hw)
     return out
 
 # %% ../nbs/05_data.ipynb #c831ef8a
@@ -242,7 +254,7 @@ def frame(self: LabeledFrames,
     if isinstance(path, tuple): return self.video_frames[path]
     if self.cache is not None and path in self.cache: return self.cache[path]
     img = read_image(path, self.orig_hw)
-    if tuple(img.shape[-2:]) != self.hw: img = TF.resize(img, list(self.hw), antialias=True)
+    img = resize_image(img, self.hw)
     if self.cache is not None: self.cache[path] = img
     return img
 
@@ -264,19 +276,22 @@ def labels(self: LabeledFrames) -> np.ndarray:
 # %% ../nbs/05_data.ipynb #6417e789
 @patch
 def draw(self: LabeledFrames,
-         row: int, # row of the labels CSV
+         row: int,            # row of the labels CSV
+         key: int|None=None,  # draw number; None: a fresh one from torch's global generator
         ) -> AugmentParams:
-    "A fresh augmentation draw for CSV row `row` (identity without augmentation)."
+    "The augmentation draw `key` for CSV row `row` (identity without augmentation)."
     if not self.augment: return AugmentParams(*self.hw)
-    rng = np.random.default_rng([self.seed, row, int(torch.randint(0, 2**31 - 1, ()))])
+    if key is None: key = int(torch.randint(0, 2**31 - 1, ()))
+    rng = np.random.default_rng([self.seed, row, int(key)])
     return sample_params(self.cfg.training.augmentation, *self.hw, rng, self.flip_pairs, self.keypoints.shape[1])
 
 # %% ../nbs/05_data.ipynb #e3a7ceea
 @patch
-def __getitem__(self: LabeledFrames, i: int) -> dict:
+def __getitem__(self: LabeledFrames, i: int|tuple[int, int]) -> dict:
+    i, key = i if isinstance(i, tuple) else (i, None)     # (item, draw number) from `EpochSampler`
     row = int(self.indices[i])
     frames = torch.stack([self.frame(p) for p in self.context[row]]).float() / 255  # (2J+1, 3, h, w)
-    p = self.draw(row)
+    p = self.draw(row, key)
     kp_resized = (self.keypoints[row] @ self.A_resize[:, :2].T.numpy() + self.A_resize[:, 2].numpy()).astype(np.float32)
     if not p.is_identity:
         frames = augment_frames(frames, p)
@@ -311,6 +326,13 @@ def labels(self: CameraFrames) -> np.ndarray:
     "Labels of all cameras side by side, (n, V*K, 2) in original pixels."
     return np.concatenate([d.labels() for d in self.sets], axis=1)
 
+@patch
+def __getitem__(self: CameraFrames, i: int|tuple[int, int]) -> dict:
+    i, key = i if isinstance(i, tuple) else (i, None)
+    c = bisect.bisect_right(self.cumulative_sizes, i)
+    j = i - (self.cumulative_sizes[c - 1] if c else 0)
+    return self.sets[c][j if key is None else (j, key)]
+
 # %% ../nbs/05_data.ipynb #f8bc46f0
 class LabeledDataModule(L.LightningDataModule):
     "Train/val/test loaders of a project's labeled frames."
@@ -333,7 +355,7 @@ def setup(self: LabeledDataModule,
     if self.splits is not None: return
     t = self.cfg.training
     files = csv_files(self.cfg)
-    dfs = [read_pose_csv(f) for f in files]
+    dfs = [read_labels(f) for f in files]
     check_same_rows(dfs, files)
     s = split_indices(len(dfs[0]), t.train_frac, t.val_frac, t.seed)
     if t.train_frames is not None and t.train_frames < len(s["train"]):
@@ -358,13 +380,34 @@ def _datasets(self: LabeledDataModule, n_cameras: int):
     if self.preloaded:
         for d in sets: d.preload_frames()
 
+# %% ../nbs/05_data.ipynb #b0c6be25
+class EpochSampler(torch.utils.data.Sampler):
+    "Shuffled passes over `n` items, seeded by (seed, epoch); yields (item, draw number) pairs."
+    def __init__(self, n: int,            # items in the dataset
+                 num_samples: int,        # items per epoch (more than `n`: reshuffled passes, each item equally often up to one)
+                 seed: int=0,             # the run's seed
+                 epoch: int=0,            # the epoch the first iteration belongs to
+                ):
+        self.n, self.num_samples, self.seed, self.epoch = n, num_samples, seed, epoch
+    def __len__(self) -> int: return self.num_samples
+    def set_epoch(self, epoch: int, # the epoch about to start (Lightning calls this)
+                 ):
+        "Shuffle the next iteration for `epoch`."
+        self.epoch = epoch
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = np.concatenate([rng.permutation(self.n) for _ in range(-(-self.num_samples // self.n))])[:self.num_samples]
+        base = self.epoch * self.num_samples
+        return iter([(int(i), base + k) for k, i in enumerate(order)])
+
 # %% ../nbs/05_data.ipynb #b49a397d
 @patch
 def _loader(self: LabeledDataModule, ds, bs: int, shuffle: bool) -> DataLoader:
     t = self.cfg.training
     # training: reshuffled passes over the frames until the epoch holds `min_steps_per_epoch` batches
     n = len(ds) if -(-len(ds) // bs) >= t.min_steps_per_epoch else t.min_steps_per_epoch * bs
-    sampler = RandomSampler(ds, num_samples=n, generator=torch.Generator().manual_seed(t.seed)) if shuffle else None
+    epoch = self.trainer.current_epoch if self.trainer is not None else 0    # a resumed run starts mid-way
+    sampler = EpochSampler(len(ds), n, t.seed, epoch) if shuffle else None
     return DataLoader(ds, batch_size=bs, sampler=sampler, num_workers=t.num_workers,
                       persistent_workers=t.num_workers > 0, pin_memory=torch.cuda.is_available())
 

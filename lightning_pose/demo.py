@@ -21,7 +21,7 @@ from .videoio import read_video
 
 # %% auto #0
 __all__ = ['HELP', 'demo_overrides', 'semi_supervised_overrides', 'score_video', 'plot_demo', 'save_figure', 'add_arguments',
-           'run']
+           'run', 'plot_ensemble_demo', 'run_ensemble']
 
 # %% ../nbs/80_demo.ipynb #95970de5
 def demo_overrides(epochs: int=40,  # training epochs (learning-rate steps at 60% and 80%)
@@ -38,16 +38,16 @@ def demo_overrides(epochs: int=40,  # training epochs (learning-rate steps at 60
 # %% ../nbs/80_demo.ipynb #dc333dfc
 def semi_supervised_overrides(temporal_epsilon: float=5.,     # pixels a keypoint may move per frame for free
                               pca_keypoints: list[int]|None=None, # Pose PCA keypoints (None: all linked)
-                              weight: float=1e-4,              # weight of each unsupervised loss (network-input pixels -> heat-map loss units)
+                              weight: float|None=None,         # every loss's weight (None: the default, see `lightning_pose.config`)
                               clip_length: int=16,             # unlabeled frames per step
-                              warmup_epochs: int=10,           # supervised only at first
-                              ramp_epochs: int=5,              # then the unsupervised weights ramp up over these
+                              warmup_epochs: int|None=None,    # supervised only at first (None: the default)
+                              ramp_epochs: int|None=None,      # then the weights ramp up over these (None: the default)
                              ) -> list[str]:                  # `key=value` config overrides
-    "Config overrides adding the three unsupervised losses."
-    s = {"temporal": {"weight": weight, "epsilon": temporal_epsilon}, "pca_multiview": {"weight": weight},
-         "pca_singleview": {"weight": weight}}
-    ov = ["losses.unsupervised=[temporal,pca_multiview,pca_singleview]", f"losses.settings={json.dumps(s)}",
-          f"losses.clip_length={clip_length}", f"losses.warmup_epochs={warmup_epochs}", f"losses.ramp_epochs={ramp_epochs}"]
+    "Config overrides adding the three unsupervised losses (by default with the default weights, warm-up and ramp)."
+    s = {n: {} if weight is None else {"weight": weight} for n in ("temporal", "pca_multiview", "pca_singleview")}
+    s["temporal"]["epsilon"] = temporal_epsilon
+    ov = ["losses.unsupervised=[temporal,pca_multiview,pca_singleview]", f"losses.settings={json.dumps(s)}", f"losses.clip_length={clip_length}"]
+    ov += [f"losses.{k}={v}" for k, v in (("warmup_epochs", warmup_epochs), ("ramp_epochs", ramp_epochs)) if v is not None]
     if pca_keypoints is not None: ov.append(f"data.pca_keypoints={list(pca_keypoints)}")
     return ov
 
@@ -119,6 +119,7 @@ def add_arguments(p: argparse.ArgumentParser, # the `litpose demo` subcommand's 
     p.add_argument("--epochs", type=int, default=40, help="training epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--semi-supervised", action="store_true", help="also train on unlabeled clips (temporal, multi-view and Pose PCA losses)")
+    p.add_argument("--ensemble", type=int, default=0, metavar="M", help="train M networks, smooth them with the EKS, compare (see run_ensemble)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -131,6 +132,7 @@ def run(args: argparse.Namespace, # parsed `litpose demo` arguments
     out = Path(args.output)
     if out.exists() and any(out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{out} exists and is not empty; pass --overwrite to replace it")
+    if args.ensemble: return run_ensemble(args)
     proj = make_toy_project(out/"project", args.size, seed=args.seed, overwrite=args.overwrite)
     print(f"[{time.time() - t0:5.1f} s] synthetic project: {proj.root} ({len(proj.videos)} videos; held out: "
           f"{[proj.videos[i].name for i in proj.heldout]})")
@@ -150,4 +152,43 @@ def run(args: argparse.Namespace, # parsed `litpose demo` arguments
           f"{scores['all_frames'].mean():.2f} px (visible keypoints {scores['visible'].mean():.2f} px, "
           f"hidden {np.nanmean(scores['hidden']):.2f} px); predictions: {csv}")
     print(f"figure: {fig}; per-keypoint scores: {out/'scores.csv'}")
+    return 0
+
+# %% ../nbs/80_demo.ipynb #e6417b9e
+def plot_ensemble_demo(res,                  # `PipelineResult` of the demo
+                       stem: str,            # the held-out video's stem
+                       truth_csv: str|Path,  # its synthetic truth
+                       scores: pd.DataFrame, # `ensemble_scores` of the video
+                       n_frames: int=120,    # frames shown
+                      ):                     # a matplotlib figure
+    "Members, EKS (with its 2-sd band) and truth of the keypoint where the members disagree most."
+    from lightning_pose.viz import plot_ensemble
+    members = np.stack([pose_array(read_pose_csv(c)) for c in res.predictions[stem]])
+    eks = read_pose_csv(res.eks[stem])
+    k = int(np.nanmean(members.std(0).sum(-1), 0).argmax())
+    var = pose_array(eks, ("x_posterior_var", "y_posterior_var"))
+    rmse = ", ".join(f"{n} {v:.2f}" for n, v in scores["rmse_px"].items())
+    axs = plot_ensemble(members[:, :, k], pose_array(eks)[:, k], var[:, k], pose_array(read_pose_csv(truth_csv))[:, k],
+                        f"{keypoint_names(eks)[k]}; RMSE (px): {rmse}", slice(0, n_frames))
+    axs[0].title.set_fontsize(8)
+    return axs[0].figure
+
+# %% ../nbs/80_demo.ipynb #be34a3da
+def run_ensemble(args: argparse.Namespace, # parsed `litpose demo --ensemble M` arguments
+                ) -> int:                  # exit status
+    "Synthetic project -> M members -> predictions -> EKS -> metrics; print the RMSE table, write `demo.png`."
+    from lightning_pose.pipeline import ensemble_scores, run_pipeline
+    t0, out = time.time(), Path(args.output)
+    proj = make_toy_project(out/"project", args.size, seed=args.seed, overwrite=args.overwrite)
+    resize = min(128, SIZES[args.size]["height"] // 32 * 32)
+    cfg = load_config(proj.config, demo_overrides(args.epochs, resize) + [f"training.seed={args.seed}"])
+    v = proj.heldout[0]; stem = proj.videos[v].stem
+    if (out/"ensemble").exists() and args.overwrite: import shutil; shutil.rmtree(out/"ensemble")
+    res = run_pipeline(cfg, out/"ensemble", [proj.videos[v]], args.ensemble, progress=not args.no_progress)
+    scores = ensemble_scores(res.predictions[stem], res.eks[stem], proj.truth[v])
+    atomic_write(out/"scores.csv", lambda p: scores.to_csv(p), overwrite=True)
+    fig = save_figure(plot_ensemble_demo(res, stem, proj.truth[v], scores), out/"demo.png", overwrite=True)
+    print(f"[{time.time() - t0:5.1f} s] {args.ensemble} networks, their median and the EKS on the held-out video {proj.videos[v].name}:")
+    print(scores.round(2).to_string())
+    print(f"ensemble: {out/'ensemble'}; figure: {fig}; scores: {out/'scores.csv'}")
     return 0

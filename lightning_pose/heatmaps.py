@@ -14,8 +14,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['rescale_keypoints', 'heatmap_hw', 'visible_mask', 'label_heatmaps', 'spatial_softmax', 'upsample_heatmaps',
-           'soft_argmax', 'confidence', 'heatmaps_to_keypoints']
+__all__ = ['KEYS_NEGATIVE', 'rescale_keypoints', 'heatmap_hw', 'visible_mask', 'label_heatmaps', 'spatial_softmax',
+           'upsample_heatmaps', 'soft_argmax', 'upsampled_bound', 'window_estimates', 'soft_argmax_window',
+           'confidence', 'heatmaps_to_keypoints']
 
 # %% ../nbs/03_heatmaps.ipynb #49cd9d18
 def rescale_keypoints(xy: np.ndarray|Tensor,   # (..., 2) x, y in pixels of an image of size `from_hw`
@@ -131,6 +132,98 @@ def soft_argmax(heatmaps: Tensor,            # (B, K, h, w) normalised heat maps
         y = (p.sum(-1) * ys).sum(-1)
     return torch.stack([x, y], -1)
 
+# %% ../nbs/03_heatmaps.ipynb #38b0d4c3
+def _window_index(peak: Tensor, n: int, size: int) -> Tensor:
+    "First cell of an `n`-cell window centred on `peak` (clamped inside `size` cells)."
+    return (peak - n // 2).clamp(0, size - n)
+
+@functools.lru_cache(maxsize=32)
+def _window_matrices(n_in: int, n_out: int, n: int) -> Tensor:
+    "(n_in - n + 1, n s, n + 4): rows of `_cubic_matrix` for the output pixels of an `n`-cell window at each start, on its support."
+    M, s, P = _cubic_matrix(n_in, n_out, -0.5), n_out // n_in, n + 4
+    out = []
+    for t in range(n_in - n + 1):
+        c0 = min(max(t + n // 2 - P // 2, 0), n_in - P)          # `_window_index` of the support
+        out.append(M[t * s:(t + n) * s, c0:c0 + P])
+    return torch.stack(out).float()
+
+def _local_soft_argmax(logh: Tensor, image_hw: tuple[int, int], top: Tensor, left: Tensor, n: int,
+                       temperature: float) -> tuple[Tensor, Tensor]:
+    "Soft argmax (N, 2) of log heat maps (N, h, w) over the upsampled pixels of `n`-cell windows, and each window's peak (N,)."
+    N, h, w = logh.shape
+    (H, W), P, dev = image_hw, n + 4, logh.device
+    rows, cols = _window_index(top + n // 2, P, h), _window_index(left + n // 2, P, w)   # first cells of the kernel's support
+    patch = logh.unfold(1, P, 1).unfold(2, P, 1)[torch.arange(N, device=dev), rows, cols]   # (N, P, P)
+    My, Mx = _window_matrices(h, H, n).to(logh)[top], _window_matrices(w, W, n).to(logh)[left]
+    up = (My @ patch @ Mx.transpose(1, 2)).exp()                                  # (N, n sy, n sx)
+    p = spatial_softmax(up, temperature)
+    ys = top[:, None] * (H // h) + torch.arange(n * (H // h), device=dev)
+    xs = left[:, None] * (W // w) + torch.arange(n * (W // w), device=dev)
+    xy = torch.stack([(p.sum(-2) * _grid_coords(W, 1., p)[xs]).sum(-1), (p.sum(-1) * _grid_coords(H, 1., p)[ys]).sum(-1)], -1)
+    return xy, up.flatten(1).max(1).values
+
+# %% ../nbs/03_heatmaps.ipynb #67558f71
+KEYS_NEGATIVE = 0.28125   # largest total negative weight of the 2D Keys (a = -0.5) kernel: 2 n + 2 n^2, n = 1/8 in 1D
+
+def upsampled_bound(logh: Tensor, # (N, h, w) log heat maps
+                   ) -> Tensor:   # (N, h + 1, w + 1) bound for the pixels whose kernel starts at each cell - 1
+    "Upper bound of the log-bicubic upsampled log heat map over the pixels that read each 4 x 4 block of cells."
+    x = F.pad(logh[:, None], (2, 2, 2, 2), mode='replicate')[:, 0]            # the kernel's clamped borders
+    def run(x, f, d):                                                          # f over 4 consecutive cells along dim d
+        n = x.shape[d] - 3
+        return f(f(x.narrow(d, 0, n), x.narrow(d, 1, n)), f(x.narrow(d, 2, n), x.narrow(d, 3, n)))
+    hi, lo = run(run(x, torch.maximum, 1), torch.maximum, 2), run(run(x, torch.minimum, 1), torch.minimum, 2)
+    return hi + KEYS_NEGATIVE * (hi - lo)                                      # u <= max + (negative weights) x range
+
+def _read_inside(first: Tensor, n: int, size: int) -> Tensor:
+    "(N, size + 1): which kernel positions (cell - 1 .. size - 1) only window pixels use; a window at a border owns the edge."
+    k = torch.arange(-1, size, device=first.device)
+    lo = torch.where(first == 0, -1, first)[:, None]
+    hi = torch.where(first + n == size, size - 1, first + n - 2)[:, None]
+    return (k >= lo) & (k <= hi)
+
+def window_estimates(heatmaps: Tensor,           # (B, K, h, w) normalised heat maps; h, w >= 2r + 5
+                     image_hw: tuple[int, int],  # (height, width) of the network input, a multiple of (h, w)
+                     temperature: float=1000.,   # sharpening before the expectation
+                     radius: int=6,              # r: windows of 2r + 1 heat-map pixels
+                     margin: float=40.,          # pixels whose sharpened weight is below exp(-margin) may be left out
+                    ) -> tuple[Tensor, Tensor]:  # (B*K, 2) estimates on the windows, (B*K,) where they are exact
+    "Soft argmax of each map on a window around its peak, and whether every pixel left out weighs below exp(-margin)."
+    B, K, h, w = heatmaps.shape
+    n = 2 * radius + 1
+    hm = heatmaps.float().reshape(B * K, h, w)
+    logh, peak = hm.clamp_min(1e-30).log(), hm.flatten(1).argmax(1)
+    top, left = _window_index(peak // w, n, h), _window_index(peak % w, n, w)
+    xy, top_value = _local_soft_argmax(logh, image_hw, top, left, n, temperature)
+    inside = _read_inside(top, n, h)[:, :, None] & _read_inside(left, n, w)[:, None, :]
+    outside = upsampled_bound(logh).masked_fill(inside, -torch.inf).flatten(1).max(1).values.exp()
+    return xy, outside + margin / temperature < top_value
+
+# %% ../nbs/03_heatmaps.ipynb #351fbe84
+def _soft_argmax_inplace(hm: Tensor, image_hw: tuple[int, int], temperature: float) -> Tensor:
+    "The full log-bicubic soft argmax (N, 2) of maps (N, 1, h, w), in place where it can be (no gradients)."
+    (H, W), (h, w) = image_hw, hm.shape[-2:]
+    up = (_cubic_matrix(h, H, -0.5).to(hm) @ hm.clamp_min(1e-30).log() @ _cubic_matrix(w, W, -0.5).to(hm).T).exp_()
+    e = up.sub_(up.flatten(-2).amax(-1)[..., None, None]).mul_(temperature).exp_()    # the softmax's numerator
+    z = e.sum((-2, -1))
+    return torch.stack([e.sum(-2) @ _grid_coords(W, 1., e) / z, e.sum(-1) @ _grid_coords(H, 1., e) / z], -1)[:, 0]
+
+def soft_argmax_window(heatmaps: Tensor,           # (B, K, h, w) normalised heat maps
+                       image_hw: tuple[int, int],  # (height, width) of the network input, a multiple of (h, w)
+                       temperature: float=1000.,   # sharpening before the expectation
+                       radius: int=6,              # r: windows of 2r + 1 heat-map pixels
+                       margin: float=40.,          # pixels whose sharpened weight is below exp(-margin) may be left out
+                      ) -> Tensor:                 # (B, K, 2) x, y in network-input pixels
+    "`soft_argmax(heatmaps, image_hw)` (log-bicubic, upsampled), on a window around each peak where that is exact."
+    B, K, h, w = heatmaps.shape
+    (H, W), n = image_hw, 2 * radius + 1
+    if H % h or W % w or min(h, w) < n + 4:
+        return _soft_argmax_inplace(heatmaps.float().reshape(B * K, 1, h, w), image_hw, temperature).reshape(B, K, 2)
+    with torch.autocast(heatmaps.device.type, enabled=False):
+        xy, ok = window_estimates(heatmaps, image_hw, temperature, radius, margin)
+        if not ok.all(): xy[~ok] = _soft_argmax_inplace(heatmaps.float().reshape(B * K, 1, h, w)[~ok], image_hw, temperature)
+    return xy.reshape(B, K, 2)
+
 # %% ../nbs/03_heatmaps.ipynb #365afb2a
 def confidence(heatmaps: Tensor,            # (B, K, h, w) normalised heat maps
                xy: Tensor,                  # (B, K, 2) estimates in network-input pixels
@@ -154,6 +247,8 @@ def heatmaps_to_keypoints(heatmaps: Tensor,               # (B, K, h, w) normali
                           interpolation: str='log-bicubic', # upsampling: 'log-bicubic' (exact for Gaussians) or 'bicubic'
                          ) -> tuple[Tensor, Tensor]:      # (B, K, 2) keypoints, (B, K) confidence
     "Soft-argmax keypoints and their confidence; coordinates in `to_hw` pixels if given."
-    xy = soft_argmax(heatmaps, image_hw, upsample=upsample, interpolation=interpolation)
+    window = upsample and interpolation == 'log-bicubic' and not (torch.is_grad_enabled() and heatmaps.requires_grad)
+    if window: xy = soft_argmax_window(heatmaps, image_hw)                   # the same estimate, faster (no gradients)
+    else: xy = soft_argmax(heatmaps, image_hw, upsample=upsample, interpolation=interpolation)
     conf = confidence(heatmaps, xy, radius, image_hw=image_hw)
     return (xy if to_hw is None else rescale_keypoints(xy, image_hw, to_hw)), conf

@@ -6,49 +6,62 @@
 from __future__ import annotations
 
 import argparse
+import pickle
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .config import ProjectConfig
+from .config import ProjectConfig, from_dict, resolved_dict
+from .formats import read_labels
+from .data import IMAGE_EXTS, VIDEO_EXTS, LabeledFrames, normalize, read_image, resize_image
 from .heatmaps import rescale_keypoints
-from .io import atomic_write, pose_array, pose_df, read_pose_csv, write_pose_csv
-from .train import PoseModule
+from .io import DataFileError, atomic_write, check_new_outputs, keypoint_names, pose_array, pose_df, read_pose_csv, write_pose_csv
+from .train import PoseModule, model_dir_state, predict_dataset, video_predictions
+from .export import OnnxPoseModel
 from .video import PredictionSequences
 from .videoio import iter_frames, video_info, write_video
 
 # %% auto #0
-__all__ = ['HELP', 'load_model', 'predict_batch', 'predict_video', 'draw_keypoints', 'write_labeled_video', 'add_arguments',
-           'run']
+__all__ = ['HELP', 'load_model', 'predict_batch', 'predict_video', 'as_rgb', 'predict_frames', 'predict_images', 'image_root',
+           'labels_project', 'keypoint_summary', 'predict_labels_file', 'draw_keypoints', 'write_labeled_video',
+           'positive_int', 'add_arguments', 'plan_jobs', 'run']
 
 # %% ../nbs/11_predict.ipynb #e52a21c9
-def load_model(model_dir: str|Path,   # directory written by `train`
+def load_model(model_dir: str|Path,   # directory written by `train` (or a .ckpt file)
                device: str="auto",    # "cpu", "cuda" or "auto"
-              ) -> PoseModule:
-    "The best checkpoint of a model directory, in eval mode."
+               allow_incomplete: bool=False, # use the best checkpoint of a run that did not finish
+               runtime: str="torch",  # "torch" (the checkpoint) or "onnx" (model.onnx, from `litpose export`)
+              ) -> PoseModule|OnnxPoseModel:
+    "The best checkpoint of a model directory in eval mode (or its exported ONNX model); an unfinished run is refused unless allowed."
+    if runtime not in ("torch", "onnx"): raise ValueError(f"runtime must be 'torch' or 'onnx', got {runtime!r}")
+    if runtime == "onnx": return OnnxPoseModel(model_dir)
     d = Path(model_dir)
     ckpt = d/"best.ckpt" if d.is_dir() else d
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
+    if d.is_dir() and model_dir_state(d) != "complete" and not allow_incomplete:
+        raise ValueError(f"{d} holds a training run that did not finish (no summary.json): resume it with `litpose train "
+                         f"{d/'config.yaml'} --output {d} --resume`, or pass --allow-incomplete (allow_incomplete=True) to "
+                         "predict with its best checkpoint so far")
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    module = PoseModule.load_from_checkpoint(ckpt, map_location=dev, weights_only=False).eval()
+    try: module = PoseModule.load_from_checkpoint(ckpt, map_location=dev, weights_only=False, pretrained=False).eval()
+    except (EOFError, RuntimeError, pickle.UnpicklingError, KeyError) as e:
+        raise DataFileError(ckpt, f"not a readable checkpoint ({type(e).__name__}: {e}); the file is truncated or is not "
+                            "one `litpose train` wrote: copy it again, or retrain") from None
     return module.to(memory_format=torch.channels_last)      # ~20% faster convolutions on CPU (oneDNN), same results
 
 # %% ../nbs/11_predict.ipynb #0fad7b3f
-@torch.inference_mode()
 def predict_batch(module: PoseModule,     # a loaded model (`load_model`)
-                  frames: torch.Tensor,   # (n + 2J, 3, h, w) normalised frames, J = context frames for the TCN
+                  frames: torch.Tensor,   # (n + 2J, 3, h, w) normalised network-input frames, J = context frames for the TCN
                   orig_hw: tuple[int, int], # (H, W) of the video: keypoints are returned in its pixels
                  ) -> tuple[np.ndarray, np.ndarray]: # (n, K, 2) keypoints in original pixels, (n, K) confidence
-    "Keypoints of the frames of one batch (the TCN predicts the middle n)."
-    frames = frames.to(module.device, memory_format=torch.channels_last)
-    pred = module.decode(module.net.forward_clip(frames) if module.is_context else module(frames))
-    xy = rescale_keypoints(pred["keypoints"], module.image_hw, orig_hw)
-    return xy.float().cpu().numpy(), pred["confidence"].float().cpu().numpy()
+    "Keypoints of the frames of one batch, already resized and normalised (the TCN predicts the middle n)."
+    return module.predict_resized(frames, orig_hw)
 
-def predict_video(model: str|Path|PoseModule,  # model directory or loaded module
+def predict_video(model: str|Path|PoseModule|OnnxPoseModel, # model directory or loaded model (`load_model`)
                   video: str|Path,             # any video PyAV (or DALI) decodes
                   output_csv: str|Path|None=None, # default: <model_dir>/video_preds/<video stem>.csv
                   batch_size: int=32,          # predicted frames per batch
@@ -57,22 +70,110 @@ def predict_video(model: str|Path|PoseModule,  # model directory or loaded modul
                   progress: bool=True,         # show a progress bar
                  ) -> Path:
     "Predict every frame of a video and write a predictions CSV (x, y, likelihood per keypoint)."
-    module = model if isinstance(model, PoseModule) else load_model(model)
+    module = load_model(model) if isinstance(model, (str, Path)) else model
     if output_csv is None:
-        if isinstance(model, PoseModule): raise ValueError("output_csv is needed when a module (not a model directory) is given")
+        if not isinstance(model, (str, Path)): raise ValueError("output_csv is needed when a module (not a model directory) is given")
         output_csv = Path(model)/"video_preds"/f"{Path(video).stem}.csv"
     output_csv = Path(output_csv)
-    if output_csv.exists() and not overwrite: raise FileExistsError(f"{output_csv} exists; pass overwrite=True to replace it")
-    J = module.cfg.model.context_frames if module.is_context else 0
-    seqs = PredictionSequences(video, batch_size, context=J, resize_hw=module.image_hw, backend=backend, device=module.device)
-    n = seqs.info.n_frames
-    K = module.hparams.n_keypoints
-    xy, conf = np.full((n, K, 2), np.nan, np.float32), np.full((n, K), np.nan, np.float32)
-    for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
-        idx = b["frame_idx"].numpy()
-        xy[idx], conf[idx] = predict_batch(module, b["frames"], tuple(b["orig_hw"]))
-    if np.isnan(xy).all(-1).all(-1).any(): raise RuntimeError(f"{video}: some frames were not predicted")
+    check_new_outputs([(video, output_csv)], overwrite)
+    xy, conf = video_predictions(module, video, batch_size, backend, progress)
     return write_pose_csv(pose_df(xy, module.cfg.data.keypoint_names, likelihood=conf), output_csv, overwrite=overwrite)
+
+# %% ../nbs/11_predict.ipynb #b7a5d789
+def as_rgb(frame,         # (H, W, 3) uint8 RGB, (H, W) grey or (H, W, 4) RGBA
+           i: int=0,      # its number, for the error message
+          ) -> torch.Tensor: # (3, H, W) uint8
+    "A user's frame as a uint8 RGB tensor; anything else is a `ValueError` saying what is expected."
+    a = np.asarray(frame)
+    if a.dtype != np.uint8: raise ValueError(f"frame {i}: expected uint8 pixels (0-255), got {a.dtype}; convert with (x * 255).astype(np.uint8) if it is in [0, 1]")
+    if a.ndim == 2: a = np.repeat(a[..., None], 3, -1)
+    if a.ndim != 3 or a.shape[-1] not in (3, 4): raise ValueError(f"frame {i}: expected (H, W, 3) RGB, got shape {a.shape}")
+    return torch.from_numpy(np.ascontiguousarray(a[..., :3])).permute(2, 0, 1)
+
+@torch.inference_mode()
+def predict_frames(model: str|Path|PoseModule,  # model directory or loaded module
+                   frames,                      # (n, H, W, 3) uint8 array, or a list of frames of any sizes
+                   batch_size: int=32,          # frames per batch
+                  ) -> tuple[np.ndarray, np.ndarray]: # (n, K, 2) keypoints in each frame's pixels, (n, K) confidence
+    "Keypoints of raw frames: resized and normalised here, as in training."
+    module = model if isinstance(model, PoseModule) else load_model(model)
+    imgs = [as_rgb(f, i) for i, f in enumerate(frames)]
+    J = module.cfg.model.context_frames if module.is_context else 0
+    xys, confs = [], []
+    for a in range(0, len(imgs), batch_size):
+        chunk = imgs[a:a + batch_size]
+        x = normalize(torch.stack([resize_image(f, module.image_hw) for f in chunk]).float() / 255).to(module.device)
+        x = x[:, None].expand(-1, 2*J + 1, -1, -1, -1) if J else x.contiguous(memory_format=torch.channels_last)
+        pred = module.decode(module(x))
+        xys += [rescale_keypoints(k, module.image_hw, tuple(f.shape[-2:])).float().cpu().numpy() for k, f in zip(pred["keypoints"], chunk)]
+        confs.append(pred["confidence"].float().cpu().numpy())
+    K = module.hparams.n_keypoints
+    return (np.stack(xys), np.concatenate(confs)) if imgs else (np.zeros((0, K, 2), np.float32), np.zeros((0, K), np.float32))
+
+# %% ../nbs/11_predict.ipynb #dcfc2fc5
+def predict_images(model: str|Path|PoseModule,  # model directory or loaded module
+                   images: list[str|Path],      # image files (any size)
+                   output_csv: str|Path,        # the predictions CSV to write
+                   batch_size: int=32,          # images per batch
+                   overwrite: bool=False,       # replace an existing `output_csv`
+                  ) -> Path:
+    "Predict image files and write a predictions CSV (x, y, likelihood per keypoint), one row per image."
+    module = model if isinstance(model, PoseModule) else load_model(model)
+    check_new_outputs([(images[0] if images else "images", output_csv)], overwrite)
+    frames = [read_image(p).permute(1, 2, 0).numpy() for p in images]
+    xy, conf = predict_frames(module, frames, batch_size)
+    return write_pose_csv(pose_df(xy, module.cfg.data.keypoint_names, index=[str(p) for p in images], likelihood=conf), output_csv, overwrite=overwrite)
+
+# %% ../nbs/11_predict.ipynb #baf75f2c
+def image_root(labels_path: Path,  # the labels file
+               first: str,         # its first image path
+              ) -> Path:           # the folder the paths are relative to
+    "The labels file's folder, or the nearest folder above it, in which the first image path exists."
+    for d in [labels_path.parent, *labels_path.parent.parents][:4]:
+        if (d/first).is_file(): return d
+    raise DataFileError(labels_path, f"image not found: {first} (looked in {labels_path.parent} and the three folders above it); "
+                        "keep the labels file in its project, next to (or below) the image folders", line=4)
+
+def labels_project(module: PoseModule,  # the model (its config is the base)
+                   labels_path: Path,   # a labels file of the user's
+                  ) -> ProjectConfig:   # the model's config reading that file
+    "The model's config with `data` pointing at a labels file of the user's and its images (keypoints checked)."
+    df = read_labels(labels_path)
+    if len(df) == 0: raise DataFileError(labels_path, "no labeled frames (only the header rows)")
+    names = module.cfg.data.keypoint_names
+    if keypoint_names(df) != names:
+        raise DataFileError(labels_path, f"keypoints {keypoint_names(df)} are not the model's {names}", line=2)
+    d = resolved_dict(module.cfg)
+    d["data"].update(data_dir=str(image_root(labels_path, str(df.index[0]))), csv_file=str(labels_path.resolve()))
+    return from_dict(ProjectConfig, d)
+
+# %% ../nbs/11_predict.ipynb #06445482
+def keypoint_summary(errors: pd.DataFrame, # per-frame, per-keypoint pixel errors (NaN: unlabeled)
+                    ) -> pd.DataFrame:     # per keypoint: labeled frames, mean, median, 90th percentile (pixels)
+    "Per-keypoint pixel-error summary, with an `all` row over every keypoint."
+    e = errors.select_dtypes("number")
+    stats = lambda v: dict(n=int(np.isfinite(v).sum()), mean=np.nanmean(v), median=np.nanmedian(v), p90=np.nanpercentile(v, 90)) \
+        if np.isfinite(v).any() else dict(n=0, mean=np.nan, median=np.nan, p90=np.nan)
+    rows = {k: stats(e[k].to_numpy(float)) for k in e.columns} | {"all": stats(e.to_numpy(float).ravel())}
+    return pd.DataFrame(rows).T.astype({"n": int}).round(2)
+
+def predict_labels_file(model: str|Path|PoseModule, # model directory or loaded module
+                        labels: str|Path,           # labels CSV (DLC / Lightning Pose format) with its image folders
+                        output_dir: str|Path,       # where `<stem>.csv` and `<stem>_pixel_error.csv` go
+                        batch_size: int=32,         # frames per batch
+                        overwrite: bool=False,      # replace existing outputs
+                       ) -> tuple[Path, Path, pd.DataFrame]: # predictions CSV, pixel-error CSV, per-keypoint summary
+    "Predict every frame of a labels file; write predictions in the same format and per-keypoint pixel errors."
+    module = model if isinstance(model, PoseModule) else load_model(model)
+    labels, out = Path(labels), Path(output_dir)
+    pred_csv, err_csv = out/f"{labels.stem}.csv", out/f"{labels.stem}_pixel_error.csv"
+    check_new_outputs([(labels, pred_csv), (labels, err_csv)], overwrite)
+    J = module.cfg.model.context_frames if module.is_context else 0
+    ds = LabeledFrames(labels_project(module, labels), context_frames=J)
+    preds, errors = predict_dataset(module, ds, batch_size)
+    write_pose_csv(preds, pred_csv, overwrite=overwrite)
+    atomic_write(err_csv, lambda p: errors.to_csv(p), overwrite=overwrite)
+    return pred_csv, err_csv, keypoint_summary(errors)
 
 # %% ../nbs/11_predict.ipynb #89e002ce
 def draw_keypoints(frames: np.ndarray,   # (n, H, W, 3) uint8
@@ -117,29 +218,74 @@ def write_labeled_video(video: str|Path,           # the video predicted
     return write_video(frames, output, info.fps, overwrite=overwrite)
 
 # %% ../nbs/11_predict.ipynb #94b2c210
-HELP = "predict keypoints on videos (or labeled-frame CSVs) with a trained model"
+HELP = "predict keypoints on videos, labeled frames (a labels CSV) or images with a trained model"
+
+def positive_int(s: str, # the command-line text
+                ) -> int:
+    "An integer >= 1 (for `argparse`)."
+    try: v = int(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
+    if v < 1: raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
 
 def add_arguments(p: argparse.ArgumentParser, # the `litpose predict` subcommand's parser
                  ):
     "Add `litpose predict`'s arguments to `p`."
     p.add_argument("model_dir", help="model directory made by `litpose train`")
-    p.add_argument("inputs", nargs="+", help="videos to predict")
-    p.add_argument("--output-dir", help="where to write <video>.csv (default: <model_dir>/video_preds)")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("inputs", nargs="+", help="videos, labels CSVs (with their image folders), images, or folders of images / videos")
+    p.add_argument("--output-dir", help="where outputs go (default: <model_dir>/video_preds for videos, <model_dir>/image_preds otherwise)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="frames per batch (default 32)")
     p.add_argument("--backend", default="auto", choices=["auto", "dali", "cpu"])
+    p.add_argument("--runtime", default="torch", choices=["torch", "onnx"], help="onnx: the model `litpose export` wrote (videos only)")
     p.add_argument("--labeled-video", action="store_true", help="also write <video>_labeled.mp4")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument("--allow-incomplete", action="store_true", help="predict with a run that did not finish (its best checkpoint so far)")
 
+# %% ../nbs/11_predict.ipynb #e869ffb7
+def plan_jobs(inputs: list[str],          # the command's inputs
+              model_dir: Path,            # the model directory (default output folders)
+              output_dir: str|None=None,  # --output-dir
+              labeled_video: bool=False,  # also a labeled video per video
+             ) -> list[tuple[str, object, list[Path]]]: # (kind, input, outputs): kind 'video', 'labels' or 'images'
+    "What each input is and the files it will write; an input that is none of these is a `ValueError`."
+    out = lambda kind: Path(output_dir) if output_dir else model_dir/("video_preds" if kind == "video" else "image_preds")
+    jobs, loose = [], []
+    def video(v): jobs.append(("video", v, [out("video")/f"{v.stem}.csv"] + ([out("video")/f"{v.stem}_labeled.mp4"] if labeled_video else [])))
+    for s in inputs:
+        p = Path(s)
+        if not p.exists(): raise FileNotFoundError(f"{p}: no such file or folder")
+        suf = p.suffix.lower()
+        if p.is_dir():
+            imgs = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_EXTS)
+            vids = sorted(q for q in p.iterdir() if q.suffix.lower() in VIDEO_EXTS)
+            if not imgs and not vids: raise ValueError(f"{p}: no images ({', '.join(IMAGE_EXTS)}) or videos ({', '.join(VIDEO_EXTS)}) in this folder")
+            if imgs: jobs.append(("images", imgs, [out("images")/f"{p.resolve().name}.csv"]))
+            for v in vids: video(v)
+        elif suf in VIDEO_EXTS: video(p)
+        elif suf in (".csv", ".h5"): jobs.append(("labels", p, [out("labels")/f"{p.stem}.csv", out("labels")/f"{p.stem}_pixel_error.csv"]))
+        elif suf in IMAGE_EXTS: loose.append(p)
+        else: raise ValueError(f"{p}: not a video ({', '.join(VIDEO_EXTS)}), labels file (.csv, .h5), image ({', '.join(IMAGE_EXTS)}) or folder")
+    if loose: jobs.append(("images", loose, [out("images")/"images.csv"]))
+    return jobs
+
+# %% ../nbs/11_predict.ipynb #36672cf0
 def run(args: argparse.Namespace, # parsed `litpose predict` arguments
        ) -> int:                 # exit status
-    "Predict every input video with the model; print the speed and where the CSVs went."
-    module = load_model(args.model_dir)
-    out_dir = Path(args.output_dir) if args.output_dir else Path(args.model_dir)/"video_preds"
-    for v in args.inputs:
+    "Check every output first, then predict each input; print speeds, per-keypoint errors and where the files went."
+    jobs = plan_jobs(args.inputs, Path(args.model_dir), args.output_dir, args.labeled_video)
+    check_new_outputs([(src if kind != "images" else src[0].parent, o) for kind, src, outs in jobs for o in outs], args.overwrite)
+    if args.runtime == "onnx" and any(kind != "video" for kind, _, _ in jobs):
+        raise ValueError("--runtime onnx predicts videos; use the torch runtime (the default) for labels files and images")
+    module = load_model(args.model_dir, allow_incomplete=args.allow_incomplete, runtime=args.runtime)
+    for kind, src, outs in jobs:
         t0 = time.time()
-        csv = predict_video(module, v, out_dir/f"{Path(v).stem}.csv", args.batch_size, args.backend, args.overwrite)
-        n = video_info(v).n_frames
-        print(f"{v}: {n} frames in {time.time() - t0:.1f} s ({n / (time.time() - t0):.1f} frames/s) -> {csv}")
-        if args.labeled_video:
-            print(f"  labeled video: {write_labeled_video(v, csv, out_dir/f'{Path(v).stem}_labeled.mp4', args.overwrite)}")
+        if kind == "video":
+            csv = predict_video(module, src, outs[0], args.batch_size, args.backend, args.overwrite)
+            n = video_info(src).n_frames
+            print(f"{src}: {n} frames in {time.time() - t0:.1f} s ({n / (time.time() - t0):.1f} frames/s) -> {csv}")
+            if args.labeled_video: print(f"  labeled video: {write_labeled_video(src, csv, outs[1], args.overwrite)}")
+        elif kind == "labels":
+            pred, err, summary = predict_labels_file(module, src, outs[0].parent, args.batch_size, args.overwrite)
+            print(f"{src}: {summary.loc['all', 'n']} labeled keypoints -> {pred}, {err}\npixel error per keypoint:\n{summary.to_string()}")
+        else: print(f"{len(src)} images -> {predict_images(module, src, outs[0], args.batch_size, args.overwrite)}")
     return 0

@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .augment import ClipAugment, draw_augmentation, invert_affine
 from .data import denormalize as denormalize01, normalize as normalize01
@@ -20,7 +23,7 @@ from .videoio import check_video_file, iter_frames, read_frames, video_info
 # %% auto #0
 __all__ = ['DALI_CPU_CODECS', 'clip_starts', 'clip_index', 'normalize', 'denormalize', 'resize_frames', 'warp_frames',
            'color_frames', 'process_clip', 'dali_available', 'choose_backend', 'UnlabeledClips', 'camera_sessions',
-           'CameraClips', 'PredictionSequences']
+           'CameraClips', 'prediction_frames', 'prefetch', 'PredictionSequences']
 
 # %% ../nbs/06_video.ipynb #227164f7
 def clip_starts(n_frames: int,    # frames in the video
@@ -154,6 +157,7 @@ class UnlabeledClips:
         self.backend, self.decode_device = choose_backend(self.videos, backend)
         self.device = _default_device(self.decode_device, device)
         self.epoch, self._k = 0, 0
+        self.rank, self.world_size = 0, 1   # DDP: this process reads every world_size-th clip of an epoch (`shard`)
         self.dali = None   # the DALI clip stream (`lightning_pose.dali.DaliClips`), made on the first DALI epoch
 
     def __len__(self): return len(self.clips)
@@ -169,9 +173,9 @@ class UnlabeledClips:
             return
         order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.clips))
         self.epoch += 1
-        for i in order:
+        for i in order[self.rank::self.world_size]:
             v, start = self.clips[i]
-            k = self._k; self._k += 1
+            k = self._k * self.world_size + self.rank; self._k += 1
             A, b, c = draw_augmentation(self.augment, self.seed, k, self.hw)
             x = read_frames(self.videos[v], start, start + self.clip_length)
             yield self._item(process_clip(x, self.hw, A, b, c, self.device), v, start, k, A)
@@ -179,10 +183,22 @@ class UnlabeledClips:
     def _dali_epoch(self) -> Iterator[dict]:
         if self.dali is None:
             from lightning_pose.dali import DaliClips
-            self.dali = DaliClips(self.videos, self.clip_length, self.hw, len(self.clips), self.augment, self.seed,
+            self.dali = DaliClips(self.videos, self.clip_length, self.hw, len(self.clips), self.augment, self.seed + 7919 * self.rank,
                                   self.decode_device, self.device, self.num_threads)
         self.epoch += 1
         yield from self.dali
+
+# %% ../nbs/06_video.ipynb #d6315530
+@patch
+def shard(self: UnlabeledClips,
+          rank: int,        # this process's number, 0 .. world_size - 1
+          world_size: int,  # number of processes
+         ) -> UnlabeledClips:
+    "Read only this process's share of each epoch's clips (DDP)."
+    if not 0 <= rank < world_size: raise ValueError(f"rank must lie in [0, {world_size}), got {rank}")
+    if self.dali is not None and rank != self.rank: raise RuntimeError("shard() must come before the first DALI epoch")
+    self.rank, self.world_size = rank, world_size
+    return self
 
 # %% ../nbs/06_video.ipynb #ea407f05
 def camera_sessions(videos: Sequence[str|Path],  # every camera's videos, in any order
@@ -247,6 +263,51 @@ class CameraClips:
                        videos=[d["video"] for d in items], orig_hw=[d["orig_hw"] for d in items],
                        affine=torch.stack([d["affine"] for d in items]), clip=i0["clip"])
 
+# %% ../nbs/06_video.ipynb #f8ee198d
+@patch
+def shard(self: CameraClips,
+          rank: int,        # this process's number, 0 .. world_size - 1
+          world_size: int,  # number of processes
+         ) -> CameraClips:
+    "Read only this process's share of each epoch's sessions' clips (DDP); every camera the same share."
+    for l in self.loaders: l.shard(rank, world_size)
+    return self
+
+# %% ../nbs/06_video.ipynb #d4ad4f34
+def prediction_frames(frames: np.ndarray,             # (T, H, W, 3) uint8 RGB
+                      resize_hw: tuple[int, int]|None, # (h, w), None = keep
+                      device: str|torch.device="cpu", # where to compute (and return) the frames
+                     ) -> torch.Tensor:               # (T, 3, h, w) float32, normalised
+    "Resize uint8 frames as the labeled frames are resized, then normalise (the CPU reader's prediction path)."
+    x = torch.as_tensor(frames).to(device).permute(0, 3, 1, 2)          # channels-last memory: the fast uint8 kernel
+    if resize_hw is not None and tuple(x.shape[-2:]) != tuple(resize_hw):
+        x = F.interpolate(x, size=tuple(resize_hw), mode="bilinear", align_corners=False, antialias=True)
+    return normalize(x.float()).contiguous()
+
+# %% ../nbs/06_video.ipynb #2cb89aa9
+def prefetch(items,           # an iterable (a video reader)
+             depth: int=2,    # items read ahead
+            ) -> Iterator:
+    "Iterate `items` from a background thread, up to `depth` items ahead; its exceptions are raised here."
+    q, stop = queue.Queue(depth), threading.Event()
+    def work():
+        try:
+            for x in items:
+                if stop.is_set(): return
+                q.put(("item", x))
+            q.put(("end", None))
+        except BaseException as e: q.put(("error", e))
+    threading.Thread(target=work, daemon=True).start()
+    try:
+        while True:
+            kind, x = q.get()
+            if kind == "end": return
+            if kind == "error": raise x
+            yield x
+    finally:
+        stop.set()
+        while not q.empty(): q.get_nowait()
+
 # %% ../nbs/06_video.ipynb #34422bc3
 def _with_context(chunks: Iterator[tuple[torch.Tensor, np.ndarray]], batch_size: int, context: int):
     "Regroup ordered `(frames, frame_idx)` chunks into batches of `batch_size` predicted frames with edge-padded context."
@@ -291,10 +352,11 @@ class PredictionSequences:
             return
         start = 0
         for x in iter_frames(self.video, self.batch_size):
-            yield process_clip(x, self.hw, device=self.device), np.arange(start, start + len(x)); start += len(x)
+            yield prediction_frames(x, self.hw, self.device), np.arange(start, start + len(x)); start += len(x)
 
     def __iter__(self) -> Iterator[dict]:
         A = torch.eye(2, 3)
-        for x, i in _with_context(self._chunks(), self.batch_size, self.context):
+        chunks = prefetch(self._chunks()) if self.backend == "cpu" else self._chunks()   # decode ahead of the network
+        for x, i in _with_context(chunks, self.batch_size, self.context):
             yield dict(frames=x, frame_idx=torch.as_tensor(i, dtype=torch.int64), context=self.context, video=self.video,
                        orig_hw=(self.info.height, self.info.width), affine=A)

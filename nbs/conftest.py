@@ -1,8 +1,8 @@
 """Run every notebook's inline tests under pytest, one test item per notebook.
 
 `pytest nbs` executes each notebook the way `nbdev_test` does (cells flagged with a name from
-`tst_flags` in settings.ini are skipped) and reports a pytest summary line. `--nb-flags slow cuda`
-also runs the flagged cells.
+`tst_flags` in settings.ini are skipped) and reports a pytest summary line. `--nb-flags slow,cuda`
+(comma-separated, or the option repeated) also runs the flagged cells.
 """
 import os
 from pathlib import Path
@@ -17,8 +17,8 @@ if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
 
 
 def pytest_addoption(parser):
-    parser.addoption("--nb-flags", nargs="*", default=[],
-                     help="notebook test flags (from tst_flags in settings.ini) whose cells should run")
+    parser.addoption("--nb-flags", action="extend", type=lambda s: [f for f in s.split(",") if f], default=[],
+                     help="comma-separated notebook test flags (from tst_flags in settings.ini) whose cells should run, e.g. slow,cuda")
 
 
 def _skipped(path: Path) -> bool:

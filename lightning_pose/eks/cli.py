@@ -27,7 +27,7 @@ from ..cameras import read_calibration
 __all__ = ['DECIMALS', 'POINTS3D_FILE', 'HELP', 'VARIANTS', 'read_predictions', 'load_ensemble', 'is_eks_output', 'member_csvs',
            'camera_spans', 'files_by_camera', 'write_eks_csv', 'check_outputs', 'output_folder', 'run_singlecam',
            'run_pupil', 'mirrored_spec', 'run_mirrored', 'load_cameras', 'write_views', 'run_multicam',
-           'calibration_cameras', 'run_calibrated', 'read_timestamps', 'run_async', 'frame_range',
+           'calibration_cameras', 'run_calibrated', 'read_timestamps', 'run_async', 'ensemble_csvs', 'frame_range',
            'add_common_arguments', 'add_arguments', 'run_variant', 'smooth_param_report', 'run']
 
 # %% ../../nbs/28_eks.cli.ipynb #b7becac7
@@ -329,6 +329,17 @@ def run_async(files: Sequence[str|Path],          # member CSVs, one per camera 
                     smooth_param=_param(smooth_param), names=loaded[camera_names[0]][2], camera_names=camera_names, **kw)
     return write_views(out, loaded, out_dir, overwrite)
 
+# %% ../../nbs/28_eks.cli.ipynb #a14daff1
+def ensemble_csvs(ensemble_dir: str|Path|None,  # an ensemble directory (`litpose train CONFIG --ensemble M`)
+                  video: str|None,              # the video's file name or stem
+                 ) -> list[Path]:               # member_<i>/video_preds/<stem>.csv, by member number
+    "The members' predictions of one video in an ensemble directory."
+    if not video: raise ValueError("--ensemble-dir needs --video (the video whose predictions to smooth)")
+    d, stem = Path(ensemble_dir), Path(video).stem
+    files = sorted(d.glob(f"member_*/video_preds/{stem}.csv"), key=lambda p: int(p.parent.parent.name.split("_")[-1]))
+    if not files: raise FileNotFoundError(f"{d}: no member_*/video_preds/{stem}.csv; predict first (litpose predict {d} VIDEO)")
+    return files
+
 # %% ../../nbs/28_eks.cli.ipynb #3af1847b
 HELP = "Ensemble Kalman Smoother: smooth an ensemble of prediction CSVs (singlecam, multicam, pupil, async)"
 VARIANTS = {"singlecam": "one camera, each keypoint a 2D random walk (one file: a single model)",
@@ -351,7 +362,9 @@ def add_common_arguments(p: argparse.ArgumentParser, # one variant's sub-parser
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--input-dir", help="folder of member CSVs (all *.csv; EKS outputs in it are skipped)")
     src.add_argument("--input-files", nargs="+", help="member CSVs")
-    p.add_argument("--output", required=True, help="output CSV (singlecam, pupil, mirrored multicam) or folder (per-camera outputs)")
+    src.add_argument("--ensemble-dir", help="ensemble directory (`litpose train --ensemble`): its members' predictions of --video")
+    p.add_argument("--video", help="with --ensemble-dir: the video (file name or stem) to smooth")
+    p.add_argument("--output", required=True, help="output CSV (singlecam, pupil, mirrored multicam) or folder (per-camera inputs)")
     p.add_argument("--smooth-param", type=float, nargs="+", default=None,
                    help="smoothing parameter(s), one for all or one per keypoint; default: automatic (--smooth-select). "
                         "singlecam: random-walk variance s (px^2 per frame, larger = less smoothing); multicam, async: "
@@ -391,7 +404,8 @@ def add_arguments(parser: argparse.ArgumentParser, # the `litpose eks` parser
 def run_variant(args: argparse.Namespace, # parsed `litpose eks VARIANT ...` arguments
                ) -> dict[str, pd.DataFrame]: # camera -> output table ('' for a single table)
     "Run the variant the arguments name on their input files (EKS outputs found in the input folder are skipped, saying so)."
-    files, skipped = member_csvs(args.input_dir, args.input_files)
+    if getattr(args, "ensemble_dir", None): files, skipped = ensemble_csvs(args.ensemble_dir, args.video), []
+    else: files, skipped = member_csvs(args.input_dir, args.input_files)
     for f in skipped: print(f"skipping {f}: an EKS output (posterior-variance columns), not an ensemble member")
     kw = dict(smooth_param=args.smooth_param, bodyparts=args.bodypart_list, overwrite=args.overwrite,
               avg_mode=args.avg_mode, var_mode=args.var_mode, var_prior=args.var_prior, select=args.smooth_select)
