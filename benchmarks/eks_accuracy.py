@@ -15,7 +15,7 @@ cameras). The oracle is the best single fixed parameter for all keypoints, found
 RMSE in pixels over all frames and keypoints, and over the hard frames (inside occlusion bursts). Both packages read
 the same CSVs with their default settings (ours: var_mode confidence, like the reference).
 """
-import argparse, json, subprocess, sys, tempfile, time
+import argparse, json, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -188,6 +188,12 @@ def held_back(re, names, cams, tmp, py, checks):
 CASES = {"singlecam": case_singlecam, "mirrored": case_mirrored, "multicam": case_multicam, "pupil": case_pupil,
          "async": case_async}
 
+def machine():
+    "Command, machine and load, for the table's header."
+    load = " ".join(open("/proc/loadavg").read().split()[:3])
+    return (f"command: python {' '.join(sys.argv)}\nmachine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+            f"python {platform.python_version()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load average {load}")
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ref-python", default="/work/venvs/eksref/bin/python")
@@ -200,6 +206,7 @@ def main():
     ap.add_argument("--held-back-seeds", type=int, default=1, help="seeds (of the first regime) with the held-back-camera check")
     a = ap.parse_args()
     py = None if a.skip_ref else a.ref_python
+    print(machine(), flush=True)
     checks = []
     for regime in a.regimes:
         table = {}
@@ -219,6 +226,7 @@ def main():
             e = np.array([v[0] for v in vals]); eh = np.array([v[1] for v in vals])
             per = ", ".join(f"{x:.3f}/{y:.2f}" for x, y in zip(e, eh))
             if label == "ours (oracle fixed)": per += "; " + "; ".join(v[2][len("ours (oracle fixed, "):-1] for v in vals)
+            if np.isnan(e).all(): print(f"{var:20s} {label:26s} {'n/a':>10s} {'n/a':>11s}   [no such path]"); continue
             print(f"{var:20s} {label:26s} {np.nanmean(e):10.3f} {np.nanmean(eh):11.2f}   [{per}]")
         ours = {v: np.array([x[0] for x in vals]) for (v, l), vals in table.items() if l == "ours (automatic)"}
         orc = {v: np.array([x[0] for x in vals]) for (v, l), vals in table.items() if l.startswith("ours (oracle")}
@@ -231,5 +239,6 @@ def main():
         print(f"{'held back':10s} {'ours calibrated':>16s} {'reference calibrated':>21s} {'triangulated medians':>21s} {'points':>7s}")
         for cam, e, r, t, n in checks: print(f"{cam:10s} {e:16.3f} {r:21.3f} {t:21.3f} {n:7d}")
         c = np.array([x[1:4] for x in checks]); print(f"{'mean':10s} {np.mean(c[:, 0]):16.3f} {np.nanmean(c[:, 1]):21.3f} {np.mean(c[:, 2]):21.3f}")
+    print("at the end: " + machine().splitlines()[-1])
 
 if __name__ == "__main__": main()
