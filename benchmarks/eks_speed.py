@@ -61,6 +61,10 @@ def rig_files(folder: Path, n_frames: int=500):
              for i in range(5) for v, c in enumerate(re.cameras)]
     return files, [c.name for c in re.cameras], re.write_calibration(folder / "calib.toml")
 
+def load() -> str:
+    "The 1, 5 and 15 minute load averages."
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=default_data())
@@ -69,6 +73,7 @@ def main():
     ap.add_argument("--long-frames", type=int, nargs="*", default=[25_000, 100_000], help="lengths of the long synthetic cases (none: skip)")
     ap.add_argument("--skip-ref-long", action="store_true", help="do not run the reference on the long case")
     a = ap.parse_args()
+    load0 = load()
     data = Path(a.data) / "eks"
     mm = sorted((data / "mirror-mouse-separate").glob("*.csv")); pu = sorted((data / "ibl-pupil").glob("*.csv"))
     if not mm or not pu: sys.exit(f"{data}: no mirror-mouse-separate/ or ibl-pupil/ CSVs (give --data)")
@@ -95,7 +100,9 @@ def main():
             r[who] = job(py, who, variant, out, files, cams, calib)
             print(name, who, r[who], flush=True)
         rows.append((name, r))
-    print(f"\nmachine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}")
+    print(f"\ncommand: python {' '.join(sys.argv)}")
+    print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load average at the start {load0}, at the end {load()}")
     print("fit: the fit call, CSVs in to CSVs out; process: the whole command including interpreter start and imports")
     print(f"{'case':34s} {'ours fit':>9s} {'ref fit':>8s} {'speed-up':>9s} {'ours proc':>10s} {'ref proc':>9s} {'speed-up':>9s} {'ours MB':>8s} {'ref MB':>7s}")
     nan = float("nan")
