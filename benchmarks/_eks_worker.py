@@ -39,10 +39,10 @@ def ref(variant, out, files, cams, calib):
 def main(argv):
     who, variant, out = argv[:3]
     files, cams, calib = options(argv[3:])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     (ours if who == "ours" else ref)(variant, out, files, cams, calib)
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))   # this process only
-    print(json.dumps({"seconds": dt, "max_rss_mb": hwm / 1024}))
+    print(json.dumps({"seconds": dt, "cpu_seconds": cpu, "max_rss_mb": hwm / 1024}))
 
 if __name__ == "__main__": main(sys.argv[1:])

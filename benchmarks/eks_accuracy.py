@@ -32,7 +32,8 @@ from lightning_pose.eks.calibrated import agreement, held_out_camera_check, tria
 from lightning_pose.eks.ensemble import ensemble_stats
 from lightning_pose.cameras import project, write_calibration
 
-SCALE = {"switch": 8., "tight": 2.}   # members' error inflation inside occlusions, per regime
+SCALE = {"switch": 8., "tight": 2.}
+HELD = [None]                          # cameras held back in turn (None: all), set by --held-back-cameras   # members' error inflation inside occlusions, per regime
 
 def rmse(a, b, mask=None):
     e = np.sum((a - b) ** 2, -1); e = e if mask is None else e[mask]
@@ -165,16 +166,16 @@ def case_calibrated(seed, T, regime, tmp, py, checks):
     hard3 = re.occluded.any(1)
     out += [("calibrated 3D (mm)", lbl, rmse(v, re.truth3d) if v is not None else np.nan, rmse(v, re.truth3d, hard3) if v is not None else np.nan)
             for lbl, v in [("ours (automatic)", auto.points3d), ("reference (automatic)", ref3), ("triangulated medians", tri)]]
-    if checks: held_back(re, names, cams, tmp, py, checks)
+    if checks is not None: held_back(re, names, cams, tmp, py, checks, HELD[0])
     return out
 
 def read_xyz(path, names):
     df = pd.read_csv(path, header=[0, 1, 2], index_col=0)
     return np.stack([df.xs((n, c), axis=1, level=(1, 2)).to_numpy()[:, 0] for n in names for c in "xyz"], -1).reshape(len(df), len(names), 3)
 
-def held_back(re, names, cams, tmp, py, checks):
-    "For every camera: smooth with the others, compare the 3D result's image with its ensemble median where its members agree."
-    for v, cam in enumerate(cams):
+def held_back(re, names, cams, tmp, py, checks, n_held=None):
+    "For the first n_held cameras (all: None): smooth with the others, compare the 3D result's image with its ensemble median where its members agree."
+    for v, cam in enumerate(cams[:n_held]):
         chk = held_out_camera_check(re.xy, re.likelihood, re.cameras, v)
         keep = [c for c in range(len(cams)) if c != v]
         d = tmp / f"held_{cam}"; d.mkdir(exist_ok=True)
@@ -204,7 +205,8 @@ def main():
     ap.add_argument("--regimes", nargs="+", default=["switch", "tight"], choices=list(SCALE))
     ap.add_argument("--variants", nargs="+", default=list(CASES) + ["calibrated"])
     ap.add_argument("--held-back-seeds", type=int, default=1, help="seeds (of the first regime) with the held-back-camera check")
-    a = ap.parse_args()
+    ap.add_argument("--held-back-cameras", type=int, default=None, help="cameras held back in turn (default: all)")
+    a = ap.parse_args(); HELD[0] = a.held_back_cameras
     py = None if a.skip_ref else a.ref_python
     print(machine(), flush=True)
     checks = []
@@ -214,11 +216,12 @@ def main():
             tmp = Path(tempfile.mkdtemp(prefix=f"eks_acc_{regime}_{seed}_"))
             for name in a.variants:
                 t0 = time.time()
-                rs = (case_calibrated(seed, a.rig_frames, regime, tmp, py, checks if (regime == a.regimes[0] and k < a.held_back_seeds) else None)
+                rs = (case_calibrated(seed, a.rig_frames, regime, tmp, py, checks if (regime == a.regimes[0] and k < a.held_back_seeds and a.held_back_cameras != 0) else None)
                       if name == "calibrated" else CASES[name](seed, a.frames, regime, tmp, py))
                 for var, label, e, eh in rs:
                     key = "ours (oracle fixed)" if label.startswith("ours (oracle fixed") else label
                     table.setdefault((var, key), []).append((e, eh, label))
+                    print(f"  [{regime} seed {seed}] {var:20s} {label:34s} {e:8.3f} {eh:8.2f}", flush=True)
                 print(f"[{regime} seed {seed}] {name} done in {time.time() - t0:.0f} s", flush=True)
         print(f"\nregime {regime!r}: RMSE (px) against truth, mean over seeds {a.seeds} (per seed in brackets)")
         print(f"{'variant':20s} {'method':26s} {'all frames':>10s} {'hard frames':>11s}   per seed (all / hard)")
