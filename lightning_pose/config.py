@@ -21,7 +21,7 @@ from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, k
 
 # %% auto #0
 __all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'TRANSFORMER_STRIDE', 'PRECISIONS', 'DataConfig', 'ModelConfig',
-           'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig', 'loss_schedule', 'ProjectConfig',
+           'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig', 'ProjectConfig', 'loss_schedule',
            'ConfigError', 'from_dict', 'to_dict', 'check_values', 'backbone_stride', 'validate_hardware',
            'validate_config', 'parse_override', 'load_config', 'data_path', 'csv_files', 'n_cameras',
            'check_project_data', 'keypoint_spec', 'unsupervised_spec', 'resolved_dict', 'save_config']
@@ -120,13 +120,6 @@ class LossesConfig:
     video_backend: Literal["auto", "dali", "cpu"] = "auto" # video reader for the clips: DALI (GPU), PyAV (CPU), or DALI when available
     batchnorm: Literal["batch", "running"] = "running" # BatchNorm on unlabeled clips: the running statistics (left untouched), or the clip's
 
-# %% ../nbs/01_config.ipynb #2aa3e146
-def loss_schedule(cfg: ProjectConfig, # a config
-                 ) -> tuple[int, int]: # warm-up epochs, ramp epochs
-    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.max_epochs` each."
-    l, E = cfg.losses, cfg.training.max_epochs
-    return (l.warmup_epochs if l.warmup_epochs is not None else round(0.2 * E), l.ramp_epochs if l.ramp_epochs is not None else round(0.2 * E))
-
 # %% ../nbs/01_config.ipynb #992d14ac
 @dataclass
 class ProjectConfig:
@@ -136,6 +129,13 @@ class ProjectConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig) # the `training` section
     losses: LossesConfig = field(default_factory=LossesConfig)       # the `losses` section
     source: str|None = None                      # the YAML file this came from (set by `load_config`)
+
+# %% ../nbs/01_config.ipynb #2aa3e146
+def loss_schedule(cfg: ProjectConfig, # a config
+                 ) -> tuple[int, int]: # warm-up epochs, ramp epochs
+    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.max_epochs` each."
+    l, E = cfg.losses, cfg.training.max_epochs
+    return (l.warmup_epochs if l.warmup_epochs is not None else round(0.2 * E), l.ramp_epochs if l.ramp_epochs is not None else round(0.2 * E))
 
 # %% ../nbs/01_config.ipynb #12d93372
 class ConfigError(DataFileError):
