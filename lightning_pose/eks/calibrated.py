@@ -20,9 +20,9 @@ from .shared import (EKSResult, MultiViewResult, check_smooth_param, cv_search, 
                                        view_stats)
 
 # %% auto #0
-__all__ = ['triangulate_centres', 'Linearisation', 'linearise', 'smooth_linearised', 'iterate_smoother', 'typical_step_3d',
-           'project_linearised', 'calibrated_smooth_param', 'CalibratedResult', 'eks_calibrated', 'agreement',
-           'HeldOutCheck', 'held_out_camera_check']
+__all__ = ['COORDS_3D', 'triangulate_centres', 'Linearisation', 'linearise', 'smooth_linearised', 'iterate_smoother',
+           'typical_step_3d', 'project_linearised', 'calibrated_smooth_param', 'CalibratedResult', 'eks_calibrated',
+           'agreement', 'HeldOutCheck', 'held_out_camera_check']
 
 # %% ../../nbs/26_eks.calibrated.ipynb #428e264f
 def triangulate_centres(cameras: Sequence[Camera],  # V cameras
@@ -134,6 +134,8 @@ def calibrated_smooth_param(xy: np.ndarray,             # (n_members, n_frames, 
     return 10. ** cv_search(fold_loss, len(xy), centre, -4., 2., 25)[0]
 
 # %% ../../nbs/26_eks.calibrated.ipynb #ec9c13ea
+COORDS_3D = ("x", "y", "z", "x_posterior_var", "y_posterior_var", "z_posterior_var")  # columns per keypoint of the 3D table
+
 @inherit_docments
 @dataclass
 class CalibratedResult(MultiViewResult):
@@ -149,12 +151,11 @@ class CalibratedResult(MultiViewResult):
                  index: Sequence|None=None,        # frame index; default 0..n_frames-1
                  scorer: str="ensemble-kalman",    # first header row
                 ) -> pd.DataFrame:
-        "3D table: per keypoint x, y, z and x_var, y_var, z_var, in the three-header-row layout."
+        "3D table: per keypoint x, y, z and their posterior variances, in the three-header-row layout."
         T, K, _ = self.points3d.shape
         var = np.diagonal(self.points3d_var, axis1=-2, axis2=-1)
         data = np.concatenate([self.points3d, var], -1).reshape(T, 6 * K)
-        cols = pd.MultiIndex.from_tuples([(scorer, n, c) for n in self.names for c in ("x", "y", "z", "x_var", "y_var", "z_var")],
-                                         names=list(HEADER_NAMES))
+        cols = pd.MultiIndex.from_tuples([(scorer, n, c) for n in self.names for c in COORDS_3D], names=list(HEADER_NAMES))
         return pd.DataFrame(data, index=range(T) if index is None else index, columns=cols)
 
 # %% ../../nbs/26_eks.calibrated.ipynb #801c190c

@@ -72,17 +72,18 @@ def fit_pupil_ar(yc: np.ndarray,   # (n_frames, 1, 8) observations minus the mea
     return search_pupil_ar(score)
 
 # %% ../../nbs/24_eks.pupil.ipynb #72c6296c
-def pupil_points(yc: np.ndarray,  # (n_frames, 1, 8) observations minus the mean state's image
-                 r: np.ndarray,   # (n_frames, 1, 8) observation variances
+def pupil_points(yc: np.ndarray,  # (n_frames, n_folds, 8) observations minus the mean state's image, per fold
+                 r: np.ndarray,   # (n_frames, n_folds, 8) observation variances
                  B: np.ndarray,   # (8, 3) observation matrix
                  v: np.ndarray,   # (3,) marginal variances of (d, x, y)
                  ad: np.ndarray,  # (G,) AR coefficients of the diameter
                  ac: np.ndarray,  # (G,) AR coefficients of the centre
-                ) -> np.ndarray:  # (G, n_frames, 4, 2) smoothed points minus the mean state's image
-    "The four smoothed pupil points under every candidate pair of AR coefficients."
-    A, E = pupil_ar_model(ad, ac, v); n = len(ad)
-    res = kalman_smooth(np.tile(yc, (1, n, 1)), np.tile(r, (1, n, 1)), B, A, E, np.zeros(3), np.diag(v))
-    return (res.mean @ B.T).reshape(len(yc), n, 4, 2).transpose(1, 0, 2, 3)
+                ) -> np.ndarray:  # (G, n_frames, n_folds, 4, 2) smoothed points minus the mean state's image
+    "The four smoothed pupil points of every fold under every candidate pair of AR coefficients, in one batch."
+    A, E = pupil_ar_model(ad, ac, v); n = len(ad); T, F = yc.shape[:2]
+    res = kalman_smooth(np.repeat(yc, n, 1), np.repeat(r, n, 1), B, np.tile(A, (F, 1, 1)), np.tile(E, (F, 1, 1)),
+                        np.zeros(3), np.diag(v))                                  # series f * G + g
+    return (res.mean @ B.T).reshape(T, F, n, 4, 2).transpose(2, 0, 1, 3, 4)
 
 def cv_pupil_ar(xy: np.ndarray,                # (n_members, n_frames, 4, 2) predictions
                 likelihood: np.ndarray|None,   # (n_members, n_frames, 4)
@@ -92,16 +93,19 @@ def cv_pupil_ar(xy: np.ndarray,                # (n_members, n_frames, 4, 2) pre
                 avg_mode: str="median",        # ensemble centre
                 var_mode: str="confidence",    # 'var' or 'confidence'
                 var_prior: float=2.,           # see `ensemble_stats`
+                max_batch: float=2e6,          # series x frames per smoother call (memory: ~264 bytes each)
                ) -> tuple[float, float]:       # (a_diameter, a_centre)
     "AR coefficients minimising the members' cross-validation loss (3 or more members)."
     m, T = xy.shape[:2]; off = (B @ qbar).reshape(4, 2)
-    folds = []
-    for j in range(m):
-        st = fold_stats(xy, likelihood, j, avg_mode, var_mode, var_prior)
-        y = st.center.reshape(T, 1, 8); folds.append((y - (B @ qbar), np.where(np.isfinite(y), st.obs_var.reshape(T, 1, 8), np.nan)))
+    sts = [fold_stats(xy, likelihood, j, avg_mode, var_mode, var_prior) for j in range(m)]
+    y = np.stack([st.center.reshape(T, 8) for st in sts], 1)                       # (T, m, 8)
+    r = np.where(np.isfinite(y), np.stack([st.obs_var.reshape(T, 8) for st in sts], 1), np.nan)
+    yc, target = y - B @ qbar, np.swapaxes(np.asarray(xy, dtype=float), 0, 1)      # (T, m, 4, 2) held-out members
     scale = loss_scale(xy, ensemble_stats(xy, likelihood, avg_mode).center).mean(keepdims=True)
     def score(ad, ac):
-        return -sum(heavy_tailed_loss(pupil_points(*folds[j], B, v, ad, ac) + off, xy[j], scale).sum(-1) for j in range(m))
+        k = max(1, int(max_batch // (len(ad) * T)))                                   # folds per call
+        return -sum(heavy_tailed_loss(pupil_points(yc[:, f:f + k], r[:, f:f + k], B, v, ad, ac) + off,
+                                      target[:, f:f + k], scale).sum(-1) for f in range(0, m, k))
     return search_pupil_ar(score)
 
 # %% ../../nbs/24_eks.pupil.ipynb #791e986e
