@@ -21,7 +21,7 @@ from .videoio import read_video
 
 # %% auto #0
 __all__ = ['HELP', 'demo_overrides', 'semi_supervised_overrides', 'score_video', 'plot_demo', 'save_figure', 'add_arguments',
-           'run', 'plot_ensemble_demo', 'run_ensemble']
+           'run', 'plot_ensemble_demo', 'demo_executor', 'run_ensemble']
 
 # %% ../nbs/80_demo.ipynb #95970de5
 def demo_overrides(epochs: int=40,  # training epochs (learning-rate steps at 60% and 80%)
@@ -120,6 +120,7 @@ def add_arguments(p: argparse.ArgumentParser, # the `litpose demo` subcommand's 
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--semi-supervised", action="store_true", help="also train on unlabeled clips (temporal, multi-view and Pose PCA losses)")
     p.add_argument("--ensemble", type=int, default=0, metavar="M", help="train M networks, smooth them with the EKS, compare (see run_ensemble)")
+    p.add_argument("--executor", choices=("auto", "sequential", "local"), default="auto", help="ensembles: members one by one ('sequential') or in parallel processes ('local'); auto: parallel on a CPU machine with 2+ cores")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -173,6 +174,16 @@ def plot_ensemble_demo(res,                  # `PipelineResult` of the demo
     axs[0].title.set_fontsize(8)
     return axs[0].figure
 
+# %% ../nbs/80_demo.ipynb #a98bd29c
+def demo_executor(choice: str,     # 'auto', 'sequential' or 'local'
+                  n_members: int,  # ensemble size
+                 ) -> str:         # the executor `run_pipeline` gets
+    "Members in parallel processes on a CPU machine with 2+ cores (choice 'auto'), else as chosen."
+    if choice != "auto": return choice
+    import os, torch
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return "local" if n_members > 1 and cores > 1 and not torch.cuda.is_available() else "sequential"
+
 # %% ../nbs/80_demo.ipynb #be34a3da
 def run_ensemble(args: argparse.Namespace, # parsed `litpose demo --ensemble M` arguments
                 ) -> int:                  # exit status
@@ -184,11 +195,12 @@ def run_ensemble(args: argparse.Namespace, # parsed `litpose demo --ensemble M` 
     cfg = load_config(proj.config, demo_overrides(args.epochs, resize) + [f"training.seed={args.seed}"])
     v = proj.heldout[0]; stem = proj.videos[v].stem
     if (out/"ensemble").exists() and args.overwrite: import shutil; shutil.rmtree(out/"ensemble")
-    res = run_pipeline(cfg, out/"ensemble", [proj.videos[v]], args.ensemble, progress=not args.no_progress)
+    ex = demo_executor(args.executor, args.ensemble)
+    res = run_pipeline(cfg, out/"ensemble", [proj.videos[v]], args.ensemble, executor=ex, progress=not args.no_progress and ex == "sequential")
     scores = ensemble_scores(res.predictions[stem], res.eks[stem], proj.truth[v])
     atomic_write(out/"scores.csv", lambda p: scores.to_csv(p), overwrite=True)
     fig = save_figure(plot_ensemble_demo(res, stem, proj.truth[v], scores), out/"demo.png", overwrite=True)
-    print(f"[{time.time() - t0:5.1f} s] {args.ensemble} networks, their median and the EKS on the held-out video {proj.videos[v].name}:")
+    print(f"[{time.time() - t0:5.1f} s] {args.ensemble} networks ({ex}), their median and the EKS on the held-out video {proj.videos[v].name}:")
     print(scores.round(2).to_string())
     print(f"ensemble: {out/'ensemble'}; figure: {fig}; scores: {out/'scores.csv'}")
     return 0
