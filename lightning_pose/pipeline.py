@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
 from .config import ProjectConfig, csv_files, keypoint_spec, load_config, n_cameras, resolved_dict, save_config
 from .eks.cli import load_ensemble, run_mirrored, run_singlecam
@@ -83,8 +85,10 @@ def plan_ensemble(cfg: ProjectConfig,            # the members' shared configura
 def train_member(ensemble_dir: str,   # the ensemble directory (its `config.yaml` and `ensemble.json`)
                  i: int,              # member number
                  progress: bool=False, # Lightning's progress bar
+                 threads: int|None=None, # torch CPU threads of this process (None: torch's default)
                 ) -> str:             # the member's model directory
     "Train member `i` of an ensemble unless it is done."
+    if threads: torch.set_num_threads(threads)
     d = member_dir(ensemble_dir, i)
     state = model_dir_state(d)
     if state == "complete": return str(d)
@@ -106,7 +110,9 @@ def submit_members(ensemble_dir: Path,     # the ensemble directory
     import submitit
     ex = submitit.AutoExecutor(folder=ensemble_dir/"jobs", cluster=executor)
     ex.update_parameters(**({"timeout_min": 24*60} | (slurm or {})))
-    jobs = ex.map_array(train_member, [str(ensemble_dir)]*len(todo), todo)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = max(1, cores // len(todo)) if executor == "local" else None   # parallel members share this machine's cores
+    jobs = ex.map_array(train_member, [str(ensemble_dir)]*len(todo), todo, [False]*len(todo), [threads]*len(todo))
     out = []
     for i, j in zip(todo, jobs):
         try: out.append(j.result())
