@@ -224,9 +224,9 @@ def ref_predict(spec, out):
     torch = set_threads(spec["threads"])
     import pandas as pd
     from lightning_pose.api import Model
-    video = Path(spec["data"])/"videos"/"test_vid.mp4"
-    model = Model.from_dir(Path(spec["work"])/"ref_model")
-    pred_dir = Path(spec["work"])/"ref_video_preds"
+    video = Path(spec.get("video") or Path(spec["data"])/"videos"/"test_vid.mp4")
+    model = Model.from_dir(spec.get("model_dir") or Path(spec["work"])/"ref_model")
+    pred_dir = Path(spec.get("pred_dir") or Path(spec["work"])/"ref_video_preds")
     t0 = time.perf_counter()
     model.predict_on_video_file(video, output_dir=pred_dir, compute_metrics=False,
                                 generate_labeled_video=False, reader="opencv")
