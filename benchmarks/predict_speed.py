@@ -14,8 +14,8 @@ each measuring at every size, in this order, so that the machine's load hits all
 - the reference: `Model.predict_on_video_file(..., reader="opencv")` (its CPU reader; DALI needs a GPU) in a child
   process of the reference virtualenv, timed around that call only (model loading excluded), frames/s.
 The median of the rounds is reported, with each round's 1-minute load average. `--frames N` predicts the first N
-frames of `videos/test_vid.mp4` (re-encoded once into the work folder, H.264, the same file for every side) to keep
-the rounds short.
+frames of `videos/test_vid.mp4` (its packets up to the next keyframe, copied without re-encoding into the work
+folder: the same file, decoded at the same cost, for every side) to keep the rounds short.
 
 Usage (from the repo root; 2 cores):
     PYTHONPATH=. OMP_NUM_THREADS=2 python benchmarks/predict_speed.py [--sizes 128,256] [--frames 300] [--ref]
@@ -48,15 +48,19 @@ def train_ours(data: Path, size: int, epochs: int, work: Path) -> Path:
     return md
 
 
+FORWARD_CPU = []   # CPU seconds per image of the last measurement (all threads of this process), read by `one_round`
+
+
 def forward_rate(model, frames, batch: int, min_s: float=4.) -> float:
     "Images/s of the network alone on preprocessed frames (N, 3, h, w), for at least `min_s` seconds."
     import torch
     chunks = [f.contiguous(memory_format=torch.channels_last) for f in frames.split(batch) if len(f) == batch]
     with torch.inference_mode():
         model(chunks[0])
-        n, t0 = 0, time.perf_counter()
+        n, t0, c0 = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - t0 < min_s:
             for c in chunks: model(c); n += len(c)
+    FORWARD_CPU.append((time.process_time() - c0) / n)
     return n / (time.perf_counter() - t0)
 
 
@@ -64,8 +68,9 @@ def end_to_end_rate(model, video: Path, out_csv: Path, batch: int) -> float:
     "Frames/s of `predict_video` on the whole video (CSV written)."
     from lightning_pose.predict import predict_video
     from lightning_pose.videoio import video_info
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     predict_video(model, video, out_csv, batch_size=batch, backend="cpu", overwrite=True, progress=False)
+    FORWARD_CPU.append((time.process_time() - c0) / video_info(video).n_frames)
     return video_info(video).n_frames / (time.perf_counter() - t0)
 
 
@@ -109,11 +114,20 @@ def ref_rate(ref_dir: Path, video: Path, threads: int, ref_python: str, work: Pa
 
 
 def clip_video(video: Path, n: int, work: Path) -> Path:
-    "The first `n` frames of `video`, re-encoded (H.264) into `work` (0: the video itself)."
+    "The video's packets up to its first keyframe at or after frame `n`, copied as they are (no re-encoding) into `work`."
     if not n: return video
-    from lightning_pose.videoio import read_frames, video_info, write_video
-    out = work/f"{video.stem}_{n}.mp4"
-    if not out.exists(): write_video(read_frames(video, 0, n), out, fps=video_info(video).fps)
+    import av
+    from lightning_pose.videoio import video_info
+    out = work/f"{video.stem}_first{n}.mp4"
+    if out.exists(): return out
+    with av.open(str(video)) as src, av.open(str(out), "w") as dst:
+        s = src.streams.video[0]
+        o = dst.add_stream_from_template(s)
+        for i, pkt in enumerate(src.demux(s)):
+            if pkt.dts is None or (i >= n and pkt.is_keyframe): break
+            pkt.stream = o
+            dst.mux(pkt)
+    if video_info(out).n_frames < n: raise RuntimeError(f"{out}: fewer than {n} frames after copying")
     return out
 
 
@@ -124,7 +138,9 @@ def one_round(ours: dict, refs: dict, video: Path, a, work: Path) -> dict:
         w = work/f"s{size}"
         for rt in ("torch", "onnx"):
             r[f"{size}_{rt}_fwd"] = forward_rate(m[rt], m["frames"], a.batch)
+            r[f"{size}_{rt}_fwd_cpu_ms"] = 1e3 * FORWARD_CPU[-1]
             r[f"{size}_{rt}_e2e"] = end_to_end_rate(m[rt], video, w/f"{rt}.csv", a.batch)
+            r[f"{size}_{rt}_e2e_cpu_ms"] = 1e3 * FORWARD_CPU[-1]
         if size in refs and isinstance(refs[size], Path):
             rr = ref_rate(refs[size], video, a.threads, a.ref_python, w)
             r[f"{size}_ref_e2e"] = rr.get("fps", float("nan"))
@@ -198,7 +214,7 @@ def print_table(a, argv, sizes, rounds, refs, video, work):
     print("command : PYTHONPATH=. python benchmarks/predict_speed.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     print(f"machine : {tp.machine()}, torch threads {a.threads}, onnxruntime intra-op threads {a.threads}")
     print(f"load    : 1-min load average at the start of each round: {', '.join('%.2f' % r['load'] for r in rounds)}")
-    print(f"video   : first {video_info(video).n_frames} frames of test_vid.mp4 ({video_info(video).width} x {video_info(video).height}), "
+    print(f"video   : first {video_info(video).n_frames} frames of test_vid.mp4 (as encoded) ({video_info(video).width} x {video_info(video).height}), "
           f"ResNet-18, batch {a.batch} (reference: its own, 96), median of {a.repeat} interleaved rounds; outputs in {work}")
     hdr = f"{'size':>5} {'runtime':<8}{'forward img/s':>14}{'end-to-end fr/s':>17}{'e2e/forward':>13}{'ref fr/s':>10}{'ours/ref':>10}"
     print(hdr); print("-" * len(hdr))
@@ -207,12 +223,15 @@ def print_table(a, argv, sizes, rounds, refs, video, work):
         for rt in ("torch", "onnx"):
             f, e = med(f"{size}_{rt}_fwd"), med(f"{size}_{rt}_e2e")
             print(f"{size:>5} {rt:<8}{f:>14.1f}{e:>17.1f}{e / f:>12.0%} {tp.fmt(rf, '{:.1f}'):>9}{tp.fmt(e / rf if rf else None, '{:.2f}x'):>10}")
+        for rt in ("torch", "onnx"):
+            f, e = med(f"{size}_{rt}_fwd_cpu_ms"), med(f"{size}_{rt}_e2e_cpu_ms")
+            if f: print(f"      {rt}: CPU ms per frame (all threads): forward {f:.1f}, end to end {e:.1f} (forward / end to end {f / e:.0%})")
         if isinstance(refs.get(size), str): print(f"      reference failed: {refs[size]}")
         err = next((r[f"{size}_ref_error"] for r in rounds if f"{size}_ref_error" in r), None)
         if err: print(f"      reference failed: {err}")
         px, lik = onnx_vs_torch(work, size)
         print(f"      onnx vs torch on the whole video: max |difference| {px:.1e} px, {lik:.1e} likelihood")
-    print("per round (fr/s or img/s): " + "; ".join(", ".join(f"{k}={v:.1f}" for k, v in r.items() if isinstance(v, float) and k != "load") for r in rounds))
+    print("per round (fr/s or img/s): " + "; ".join(", ".join(f"{k}={v:.1f}" for k, v in r.items() if isinstance(v, float) and k != "load" and "cpu" not in k) for r in rounds))
 
 
 if __name__ == "__main__":
