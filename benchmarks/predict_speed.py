@@ -48,7 +48,7 @@ def train_ours(data: Path, size: int, epochs: int, work: Path) -> Path:
     return md
 
 
-FORWARD_CPU = []   # CPU seconds per image of the last measurement (all threads of this process), read by `one_round`
+LAST_CPU = []   # CPU seconds per image of the last measurement (all threads of this process), read by `one_round`
 
 
 def forward_rate(model, frames, batch: int, min_s: float=4.) -> float:
@@ -60,7 +60,7 @@ def forward_rate(model, frames, batch: int, min_s: float=4.) -> float:
         n, t0, c0 = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - t0 < min_s:
             for c in chunks: model(c); n += len(c)
-    FORWARD_CPU.append((time.process_time() - c0) / n)
+    LAST_CPU.append((time.process_time() - c0) / n)
     return n / (time.perf_counter() - t0)
 
 
@@ -70,7 +70,7 @@ def end_to_end_rate(model, video: Path, out_csv: Path, batch: int) -> float:
     from lightning_pose.videoio import video_info
     t0, c0 = time.perf_counter(), time.process_time()
     predict_video(model, video, out_csv, batch_size=batch, backend="cpu", overwrite=True, progress=False)
-    FORWARD_CPU.append((time.process_time() - c0) / video_info(video).n_frames)
+    LAST_CPU.append((time.process_time() - c0) / video_info(video).n_frames)
     return video_info(video).n_frames / (time.perf_counter() - t0)
 
 
@@ -138,9 +138,9 @@ def one_round(ours: dict, refs: dict, video: Path, a, work: Path) -> dict:
         w = work/f"s{size}"
         for rt in ("torch", "onnx"):
             r[f"{size}_{rt}_fwd"] = forward_rate(m[rt], m["frames"], a.batch)
-            r[f"{size}_{rt}_fwd_cpu_ms"] = 1e3 * FORWARD_CPU[-1]
+            r[f"{size}_{rt}_fwd_cpu_ms"] = 1e3 * LAST_CPU[-1]
             r[f"{size}_{rt}_e2e"] = end_to_end_rate(m[rt], video, w/f"{rt}.csv", a.batch)
-            r[f"{size}_{rt}_e2e_cpu_ms"] = 1e3 * FORWARD_CPU[-1]
+            r[f"{size}_{rt}_e2e_cpu_ms"] = 1e3 * LAST_CPU[-1]
         if size in refs and isinstance(refs[size], Path):
             rr = ref_rate(refs[size], video, a.threads, a.ref_python, w)
             r[f"{size}_ref_e2e"] = rr.get("fps", float("nan"))
