@@ -13,7 +13,10 @@ each measuring at every size, in this order, so that the machine's load hits all
   excluded), frames/s; for the torch and the ONNX (onnxruntime) runtime;
 - the reference: `Model.predict_on_video_file(..., reader="opencv")` (its CPU reader; DALI needs a GPU) in a child
   process of the reference virtualenv, timed around that call only (model loading excluded), frames/s.
-The median of the rounds is reported, with each round's 1-minute load average. `--frames N` predicts the first N
+The median of the rounds is reported, with each round's 1-minute load average, and the CPU milliseconds per frame
+(all threads of the process) of forward-only and of end to end: on a busy machine two torch threads spend much of
+their CPU time waiting for each other, which the end-to-end run's decoding thread can use, so compare the wall-clock
+ratio with the CPU-time one. `--frames N` predicts the first N
 frames of `videos/test_vid.mp4` (its packets up to the next keyframe, copied without re-encoding into the work
 folder: the same file, decoded at the same cost, for every side) to keep the rounds short.
 

@@ -34,6 +34,9 @@ the figures a lot (2 torch threads on 2 busy cores): compare ratios from one inv
 
 Usage (from the repo root):
     PYTHONPATH=. python benchmarks/train_predict.py [--epochs 20] [--sides ref,ours] [--augment none|default]
+On a shared machine, compare training throughput with interleaved rounds (no video prediction; medians and each
+round's ratio, with the load at the start of each round):
+    PYTHONPATH=. python benchmarks/train_predict.py --epochs 3 --check-val 3 --rounds 3
 """
 from __future__ import annotations
 
