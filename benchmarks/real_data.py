@@ -383,7 +383,10 @@ def main():
     if args.report:
         report([json.loads(l) for l in open(args.report)], None if args.arms == p.get_default("arms") else args.arms); return
     torch.set_num_threads(args.threads)
-    install_patches(units=any(ARMS[a].get("unit", "current") != "library" for a in args.arms if a in ARMS))
+    patched = [a for a in args.arms if a in ARMS and ARMS[a].get("losses") and ARMS[a].get("unit", "current") != "library"]
+    library = [a for a in args.arms if a in ARMS and ARMS[a].get("losses") and ARMS[a].get("unit", "current") == "library"]
+    if patched and library: p.error(f"arms {library} run the library as it is, {patched} patch its units: run them in separate invocations (the same --work)")
+    install_patches(units=bool(patched))   # arms without unsupervised losses need no unit patch
     import logging; logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     lp = logging.getLogger("lightning_pose"); lp.addHandler(logging.StreamHandler(sys.stdout)); lp.setLevel(logging.INFO)   # loss-term sizes
     import warnings

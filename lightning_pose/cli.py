@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
+import warnings
 
 # %% auto #0
-__all__ = ['COMMANDS', 'USER_ERRORS', 'load_command', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'USER_ERRORS', 'load_command', 'one_line_warnings', 'build_parser', 'not_settings', 'main']
 
 # %% ../nbs/99_cli.ipynb #79998162
 def load_command(spec: str, # 'package.module', or 'package.module:OBJECT'
@@ -19,6 +22,21 @@ def load_command(spec: str, # 'package.module', or 'package.module:OBJECT'
     mod, _, attr = spec.partition(":")
     m = importlib.import_module(mod)
     return getattr(m, attr) if attr else m
+
+# %% ../nbs/99_cli.ipynb #b4e47892
+@contextlib.contextmanager
+def one_line_warnings(command: str,      # the subcommand, named in each line
+                      debug: bool=False, # show warnings as Python does
+                     ):
+    "Within the block, each distinct warning from `lightning_pose` is printed once, as `litpose COMMAND: warning: ...`."
+    shown, seen = warnings.showwarning, set()
+    def show(message, category, filename, lineno, file=None, line=None):
+        if debug or f"{os.sep}lightning_pose{os.sep}" not in str(filename): return shown(message, category, filename, lineno, file, line)
+        if str(message) not in seen: print(f"litpose {command}: warning: {message}", file=file or sys.stderr)
+        seen.add(str(message))
+    warnings.showwarning = show
+    try: yield
+    finally: warnings.showwarning = shown
 
 # %% ../nbs/99_cli.ipynb #71199c47
 COMMANDS = {  # subcommand -> module (or module:object) implementing it
@@ -48,8 +66,16 @@ def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
         sp.set_defaults(_run=mod.run)
     return p
 
+# %% ../nbs/99_cli.ipynb #d6a89a32
 def _command_of(argv: list[str]) -> str|None:
     return next((a for a in argv if not a.startswith("-")), None)
+
+def not_settings(args: argparse.Namespace, # parsed arguments
+                 extra: list[str],         # what the parser did not recognise
+                ) -> list[str]|None:       # the words that are not `key=value`; None: the command takes no settings, or an option is unknown
+    "Settings words (before or after options) that are not `section.key=value` (`training.max_epochs 3`)."
+    if not isinstance(getattr(args, "overrides", None), list) or any(e.startswith("-") for e in extra): return None
+    return [e for e in args.overrides + extra if "=" not in e]
 
 def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:]`)
         ) -> int:                    # exit code
@@ -58,10 +84,15 @@ def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:
     cmd = _command_of(argv)
     p = build_parser(only=cmd if cmd in COMMANDS else None)
     args, extra = p.parse_known_args(argv)        # `key=value` overrides may also follow options (`--output DIR a.b=1`)
-    if extra:
-        if isinstance(getattr(args, "overrides", None), list) and all("=" in e and not e.startswith("-") for e in extra): args.overrides += extra
-        else: p.parse_args(argv)                   # argparse's own error for anything else
-    try: return args._run(args) or 0
+    bad = not_settings(args, extra)
+    if extra and bad is None: p.parse_args(argv)  # argparse's own error for an unknown option
+    if bad:
+        print(f"litpose {args.command}: error: {' '.join(bad)}: not a section.key=value setting (e.g. training.max_epochs=50, "
+              "no spaces around '=')", file=sys.stderr)
+        return 2
+    if extra: args.overrides += extra
+    try:
+        with one_line_warnings(args.command, args.debug): return args._run(args) or 0
     except USER_ERRORS as e:
         if args.debug: raise
         print(f"litpose {args.command}: error: {e}", file=sys.stderr)

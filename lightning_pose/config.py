@@ -17,11 +17,11 @@ from typing import Any, Literal, Union
 import yaml
 
 from .formats import read_labels
-from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_names
+from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_mismatch, keypoint_names, yaml_problem
 
 # %% auto #0
 __all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'TRANSFORMER_STRIDE', 'PRECISIONS', 'DataConfig', 'ModelConfig',
-           'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig', 'loss_schedule', 'ProjectConfig',
+           'AugmentationConfig', 'TrainingConfig', 'LossConfig', 'LossesConfig', 'ProjectConfig', 'loss_schedule',
            'ConfigError', 'from_dict', 'to_dict', 'check_values', 'backbone_stride', 'validate_hardware',
            'validate_config', 'parse_override', 'load_config', 'data_path', 'csv_files', 'n_cameras',
            'check_project_data', 'keypoint_spec', 'unsupervised_spec', 'resolved_dict', 'save_config']
@@ -120,13 +120,6 @@ class LossesConfig:
     video_backend: Literal["auto", "dali", "cpu"] = "auto" # video reader for the clips: DALI (GPU), PyAV (CPU), or DALI when available
     batchnorm: Literal["batch", "running"] = "running" # BatchNorm on unlabeled clips: the running statistics (left untouched), or the clip's
 
-# %% ../nbs/01_config.ipynb #2aa3e146
-def loss_schedule(cfg: ProjectConfig, # a config
-                 ) -> tuple[int, int]: # warm-up epochs, ramp epochs
-    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.max_epochs` each."
-    l, E = cfg.losses, cfg.training.max_epochs
-    return (l.warmup_epochs if l.warmup_epochs is not None else round(0.2 * E), l.ramp_epochs if l.ramp_epochs is not None else round(0.2 * E))
-
 # %% ../nbs/01_config.ipynb #992d14ac
 @dataclass
 class ProjectConfig:
@@ -136,6 +129,13 @@ class ProjectConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig) # the `training` section
     losses: LossesConfig = field(default_factory=LossesConfig)       # the `losses` section
     source: str|None = None                      # the YAML file this came from (set by `load_config`)
+
+# %% ../nbs/01_config.ipynb #2aa3e146
+def loss_schedule(cfg: ProjectConfig, # a config
+                 ) -> tuple[int, int]: # warm-up epochs, ramp epochs
+    "The unsupervised losses' warm-up and ramp in epochs: as set, else 20% of `training.max_epochs` each."
+    l, E = cfg.losses, cfg.training.max_epochs
+    return (l.warmup_epochs if l.warmup_epochs is not None else round(0.2 * E), l.ramp_epochs if l.ramp_epochs is not None else round(0.2 * E))
 
 # %% ../nbs/01_config.ipynb #12d93372
 class ConfigError(DataFileError):
@@ -323,7 +323,7 @@ def load_config(path: str|Path,                 # YAML project file
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
     try: raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e: raise ConfigError(path, f"not valid YAML ({e})") from None
+    except yaml.YAMLError as e: raise ConfigError(path, f"not valid YAML: {yaml_problem(e)}") from None
     if not isinstance(raw, dict): raise ConfigError(path, "the top level must be a mapping of sections")
     if {"Task", "scorer", "bodyparts"} <= set(raw):
         raise ConfigError(path, f"a DeepLabCut project file; make a Lightning Pose project of it with: litpose convert {path} --output DIR")
@@ -333,8 +333,8 @@ def load_config(path: str|Path,                 # YAML project file
     raw.pop("source", None)
     cfg = from_dict(ProjectConfig, raw, path)
     cfg.source = str(path)
-    validate_config(cfg)
-    if check_data: check_project_data(cfg)
+    if check_data: check_project_data(cfg)     # it validates too, once the CSV has given the names that indices refer to
+    else: validate_config(cfg)
     return cfg
 
 # %% ../nbs/01_config.ipynb #c3496689
@@ -364,12 +364,14 @@ def check_project_data(cfg: ProjectConfig, # a loaded config; `data.keypoint_nam
     src = cfg.source or "config"
     root = data_path(cfg)
     if not root.is_dir(): raise ConfigError(src, f"data folder not found: {root}", key="data.data_dir")
+    try: check_unique_names(cfg.data.keypoint_names or [])
+    except ValueError as e: raise ConfigError(src, str(e), key="data.keypoint_names") from None
     for f in csv_files(cfg):
         if not f.is_file(): raise ConfigError(src, f"labels file not found: {f}", key="data.csv_file")
         names = keypoint_names(read_labels(f))
         if cfg.data.keypoint_names is None: cfg.data.keypoint_names = names
-        elif names != cfg.data.keypoint_names:
-            raise ConfigError(src, f"keypoint names {cfg.data.keypoint_names} differ from those in {f}: {names}", key="data.keypoint_names")
+        elif diff := keypoint_mismatch(cfg.data.keypoint_names, names):
+            raise ConfigError(src, f"differ from those in {f}: {diff} (leave keypoint_names out to take the file's)", key="data.keypoint_names")
     validate_config(cfg)
 
 # %% ../nbs/01_config.ipynb #370aaa05

@@ -19,9 +19,10 @@ import pandas as pd
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HEADER_NAMES', 'DataFileError', 'atomic_write', 'check_new_outputs', 'pose_df', 'check_unique_names',
-           'keypoint_names', 'pose_array', 'coord_layout', 'index_columns', 'check_row_lengths', 'read_pose_csv',
-           'write_pose_csv', 'check_image_paths', 'check_labels', 'check_in_frame', 'KeypointSpec', 'check_view_links']
+__all__ = ['HEADER_NAMES', 'DataFileError', 'yaml_problem', 'atomic_write', 'check_new_outputs', 'pose_df', 'check_unique_names',
+           'keypoint_names', 'pose_array', 'keypoint_mismatch', 'coord_layout', 'index_columns', 'check_row_lengths',
+           'read_pose_csv', 'write_pose_csv', 'check_image_paths', 'check_labels', 'check_in_frame', 'KeypointSpec',
+           'check_view_links']
 
 # %% ../nbs/00_io.ipynb #f1154712
 class DataFileError(ValueError):
@@ -34,6 +35,14 @@ class DataFileError(ValueError):
         self.path, self.line, self.key = Path(path), line, key
         where = str(path) + (f", line {line}" if line is not None else "") + (f", {key}" if key else "")
         super().__init__(f"{where}: {msg}")
+
+# %% ../nbs/00_io.ipynb #ee037716
+def yaml_problem(e: Exception, # a `yaml.YAMLError` from reading a file
+                ) -> str:      # one line: where, and what
+    "A YAML parse error as one line, `line L, column C: problem` (a tab named as such: YAML indents with spaces only)."
+    mark, problem = getattr(e, "problem_mark", None), getattr(e, "problem", None) or str(e).strip().splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + problem + (" (indent with spaces, not tabs)" if "'\\t'" in problem else "")
 
 # %% ../nbs/00_io.ipynb #2b55be31
 def atomic_write(path: str|Path,  # destination file
@@ -61,7 +70,7 @@ def atomic_write(path: str|Path,  # destination file
 def check_new_outputs(pairs: Sequence[tuple],  # (input, output path) pairs
                       overwrite: bool=False,   # existing outputs may be replaced
                      ):
-    "Refuse outputs that two inputs share, or that exist (unless `overwrite`), before anything is written."
+    "Refuse outputs that two inputs share, that are their own input, or that exist (unless `overwrite`), before anything is written."
     seen = {}
     for src, out in pairs:
         out = Path(out)
@@ -69,6 +78,9 @@ def check_new_outputs(pairs: Sequence[tuple],  # (input, output path) pairs
             raise FileExistsError(f"{seen[out]} and {src} would both be written to {out}; predict them in separate runs "
                                   "with different --output-dir, or rename one")
         seen[out] = src
+        if Path(src).exists() and Path(src).resolve() == out.resolve():
+            raise FileExistsError(f"{out} is an input as well as an output: it would be replaced by what is computed from it; "
+                                  "choose another output folder")
     if not overwrite and (old := [str(o) for o in seen if o.exists()]):
         raise FileExistsError(f"{', '.join(old)} exist{'s' if len(old) == 1 else ''}; pass --overwrite (overwrite=True) to replace "
                               f"{'it' if len(old) == 1 else 'them'}; nothing was written")
@@ -125,6 +137,17 @@ def pose_array(df: pd.DataFrame,                  # pose table (three-level colu
     sub = df.droplevel("scorer", axis=1)
     out = np.stack([sub.loc[:, (names, c)].to_numpy(dtype=float) for c in coords], axis=-1)
     return out[..., 0] if single else out
+
+# %% ../nbs/00_io.ipynb #480e0f4b
+def keypoint_mismatch(found: Sequence[str],    # names found (e.g. a labels file's)
+                      expected: Sequence[str], # names wanted (e.g. the model's)
+                     ) -> str:                 # what differs, one phrase; '' when they agree
+    "What differs between two lists of keypoint names: those missing, those not expected, or the order."
+    missing, extra = [n for n in expected if n not in found], [n for n in found if n not in expected]
+    parts = ([f"missing {missing}"] if missing else []) + ([f"not expected {extra}"] if extra else [])
+    if parts: return "; ".join(parts)
+    i = next((i for i, (a, b) in enumerate(zip(found, expected)) if a != b), None)
+    return "" if i is None else f"the same names in another order (position {i + 1}: {found[i]!r} where {expected[i]!r} is expected)"
 
 # %% ../nbs/00_io.ipynb #9778325f
 def coord_layout(path,                 # the file, for errors
@@ -186,7 +209,9 @@ def _ragged(path: Path, n_cells: int) -> bool:
 def check_row_lengths(path: Path, # a CSV
                      ):
     "Every non-empty row must have as many cells as the first header row; `DataFileError` at the first that has not."
-    with open(path, newline="") as f: rows = list(csv.reader(f))
+    try:
+        with open(path, newline="") as f: rows = list(csv.reader(f))
+    except UnicodeDecodeError: raise DataFileError(path, "not a text file: a labels CSV (three header rows, then one row per frame) is needed") from None
     if not rows: return
     n = len(rows[0])
     for i, r in enumerate(rows[1:], start=2):

@@ -19,7 +19,7 @@ from .config import ProjectConfig, from_dict, resolved_dict
 from .formats import read_labels
 from .data import IMAGE_EXTS, VIDEO_EXTS, LabeledFrames, normalize, read_image, resize_image
 from .heatmaps import rescale_keypoints
-from .io import DataFileError, atomic_write, check_new_outputs, keypoint_names, pose_array, pose_df, read_pose_csv, write_pose_csv
+from .io import DataFileError, atomic_write, check_new_outputs, keypoint_mismatch, keypoint_names, pose_array, pose_df, read_pose_csv, write_pose_csv
 from .train import PoseModule, model_dir_state, predict_dataset, video_predictions
 from .export import OnnxPoseModel
 from .video import PredictionSequences
@@ -40,7 +40,11 @@ def load_model(model_dir: str|Path,   # directory written by `train` (or a .ckpt
     if runtime not in ("torch", "onnx"): raise ValueError(f"runtime must be 'torch' or 'onnx', got {runtime!r}")
     if runtime == "onnx": return OnnxPoseModel(model_dir)
     d = Path(model_dir)
+    if not d.exists(): raise FileNotFoundError(f"{d}: no such model directory (give the --output folder of `litpose train`)")
     ckpt = d/"best.ckpt" if d.is_dir() else d
+    if d.is_dir() and not ckpt.is_file() and (d/"last.ckpt").is_file():
+        raise FileNotFoundError(f"{d}: no best.ckpt yet (the run stopped before its first validation); resume it with `litpose train "
+                                f"{d/'config.yaml'} --output {d} --resume`, or predict with its last state: {d/'last.ckpt'}")
     if not ckpt.is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint (is {d} a model directory made by `litpose train`?)")
     if d.is_dir() and model_dir_state(d) != "complete" and not allow_incomplete:
         raise ValueError(f"{d} holds a training run that did not finish (no summary.json): resume it with `litpose train "
@@ -141,8 +145,8 @@ def labels_project(module: PoseModule,  # the model (its config is the base)
     df = read_labels(labels_path)
     if len(df) == 0: raise DataFileError(labels_path, "no labeled frames (only the header rows)")
     names = module.cfg.data.keypoint_names
-    if keypoint_names(df) != names:
-        raise DataFileError(labels_path, f"keypoints {keypoint_names(df)} are not the model's {names}", line=2)
+    if diff := keypoint_mismatch(keypoint_names(df), names):
+        raise DataFileError(labels_path, f"its keypoints are not the model's: {diff}", line=2)
     d = resolved_dict(module.cfg)
     d["data"].update(data_dir=str(image_root(labels_path, str(df.index[0]))), csv_file=str(labels_path.resolve()))
     return from_dict(ProjectConfig, d)
@@ -240,6 +244,7 @@ def add_arguments(p: argparse.ArgumentParser, # the `litpose predict` subcommand
     p.add_argument("--labeled-video", action="store_true", help="also write <video>_labeled.mp4")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--allow-incomplete", action="store_true", help="predict with a run that did not finish (its best checkpoint so far)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 # %% ../nbs/11_predict.ipynb #e869ffb7
 def plan_jobs(inputs: list[str],          # the command's inputs
@@ -248,6 +253,8 @@ def plan_jobs(inputs: list[str],          # the command's inputs
               labeled_video: bool=False,  # also a labeled video per video
              ) -> list[tuple[str, object, list[Path]]]: # (kind, input, outputs): kind 'video', 'labels' or 'images'
     "What each input is and the files it will write; an input that is none of these is a `ValueError`."
+    if output_dir and Path(output_dir).exists() and not Path(output_dir).is_dir():
+        raise NotADirectoryError(f"{output_dir}: --output-dir is a file; give a folder (it is made if missing)")
     out = lambda kind: Path(output_dir) if output_dir else model_dir/("video_preds" if kind == "video" else "image_preds")
     jobs, loose = [], []
     def video(v): jobs.append(("video", v, [out("video")/f"{v.stem}.csv"] + ([out("video")/f"{v.stem}_labeled.mp4"] if labeled_video else [])))
@@ -280,7 +287,7 @@ def run(args: argparse.Namespace, # parsed `litpose predict` arguments
     for kind, src, outs in jobs:
         t0 = time.time()
         if kind == "video":
-            csv = predict_video(module, src, outs[0], args.batch_size, args.backend, args.overwrite)
+            csv = predict_video(module, src, outs[0], args.batch_size, args.backend, args.overwrite, progress=not args.no_progress)
             n = video_info(src).n_frames
             print(f"{src}: {n} frames in {time.time() - t0:.1f} s ({n / (time.time() - t0):.1f} frames/s) -> {csv}")
             if args.labeled_video: print(f"  labeled video: {write_labeled_video(src, csv, outs[1], args.overwrite)}")

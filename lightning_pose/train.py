@@ -32,17 +32,17 @@ from .config import ConfigError, ProjectConfig, data_path, from_dict, loss_sched
 from .data import VIDEO_EXTS, LabeledDataModule, LabeledFrames
 from .heatmaps import label_heatmaps, rescale_keypoints, spatial_softmax, visible_mask
 from .io import atomic_write, check_new_outputs, pose_df, read_pose_csv, pose_array, write_pose_csv
-from .losses import LossFactory, heatmap_loss, heatmap_pixel_cost
+from .losses import LOSSES, LossFactory, heatmap_loss, heatmap_pixel_cost
 from .models import ContextModel, HeatmapModel, build_model, freeze_backbone, init_from_checkpoint
 from .video import PredictionSequences
 
 # %% auto #0
-__all__ = ['log', 'MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'prepare_data',
-           'PoseModule', 'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset', 'predict_labeled',
-           'split_errors', 'video_predictions', 'listed_videos', 'model_dir_state', 'check_output', 'new_model_dir',
-           'accelerator_of', 'quiet_lightning', 'trainer_hardware', 'hardware_trainer', 'ddp_child', 'open_model_dir',
-           'start_from_checkpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model',
-           'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch',
+__all__ = ['log', 'MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'check_losses',
+           'prepare_data', 'PoseModule', 'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset',
+           'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos', 'model_dir_state', 'check_output',
+           'new_model_dir', 'accelerator_of', 'quiet_lightning', 'trainer_hardware', 'hardware_trainer', 'ddp_child',
+           'open_model_dir', 'start_from_checkpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted',
+           'fit_model', 'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch',
            'check_best_epoch', 'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
@@ -51,12 +51,14 @@ def build_network(cfg: ProjectConfig,   # project configuration (`model` and `da
                   pretrained: bool|str|None=None, # override `model.pretrained` (False when a checkpoint's weights follow)
                  ) -> torch.nn.Module:
     "The network the config asks for (`HeatmapModel` or the TCN `ContextModel`); a bad backbone or missing weights name the config key."
-    src, m = cfg.source or "config.yaml", cfg.model
+    src, m = cfg.source or "config", cfg.model
     try: return build_model(cfg, n_keypoints, pretrained)
     except FileNotFoundError as e: raise ConfigError(src, f"{e}; give model.pretrained as a path to a weights file", key="model.pretrained") from None
     except RuntimeError as e:                              # no internet, no cached ImageNet weights
-        raise ConfigError(src, f"{e}. Pass a local weights file (model.pretrained=/path/to/{m.backbone}.pth, a torchvision "
-                          "state dict) or train from random weights (model.pretrained=false)", key="model.pretrained") from None
+        raise ConfigError(src, f"could not download the pretrained weights of {m.backbone} ({e.__cause__ or e}); without internet, "
+                          f"pass a local weights file (model.pretrained=/path/to/{m.backbone}.pth, a state dict of the backbone, e.g. "
+                          f"the file a machine with internet keeps in {torch.hub.get_dir()}/checkpoints) or train from random "
+                          "weights (model.pretrained=false)", key="model.pretrained") from None
     except ValueError as e:
         raise ConfigError(src, str(e), key="model.backbone" if "backbone" in str(e) and "weights" not in str(e) else "model.pretrained") from None
 
@@ -84,7 +86,10 @@ def build_unsupervised(cfg: ProjectConfig,     # project configuration (`losses`
                       brightness=0.2*a.color, contrast=0.2*a.color) if a.enabled else None
     spec, pca_keypoints = unsupervised_spec(cfg)                   # separate cameras: side by side, linked
     warmup, ramp = loss_schedule(cfg)
-    factory = LossFactory(dataclasses.replace(cfg.losses, warmup_epochs=warmup, ramp_epochs=ramp), dm.train_set.labels(), spec, pca_keypoints)
+    try: factory = LossFactory(dataclasses.replace(cfg.losses, warmup_epochs=warmup, ramp_epochs=ramp), dm.train_set.labels(), spec, pca_keypoints)
+    except ValueError as e:                                        # a loss the project cannot have (no view links, too few frames)
+        if isinstance(e, ConfigError): raise
+        raise ConfigError(cfg.source or "config", str(e), key="losses.unsupervised") from None
     kw = dict(clip_length=cfg.losses.clip_length, resize_hw=(cfg.data.image_resize_height, cfg.data.image_resize_width),
               backend=cfg.losses.video_backend, augment=aug, seed=cfg.training.seed, device=device)
     videos = unlabeled_videos(cfg)
@@ -92,10 +97,20 @@ def build_unsupervised(cfg: ProjectConfig,     # project configuration (`losses`
     return factory, CameraClips(camera_sessions(videos, cfg.data.camera_names), **kw)
 
 # %% ../nbs/10_train.ipynb #9cb5c2fa
+def check_losses(cfg: ProjectConfig, # project configuration (`losses` section)
+                ):
+    "Loss names that are not registered, named with the project file's key, before any data is read."
+    src, known = cfg.source or "config", sorted(LOSSES)
+    for i, n in enumerate(cfg.losses.unsupervised):
+        if n not in LOSSES: raise ConfigError(src, f"unknown loss {n!r}; choose from {known}", key=f"losses.unsupervised[{i}]")
+    for n in cfg.losses.settings:
+        if n not in LOSSES: raise ConfigError(src, f"settings for unknown loss {n!r}; choose from {known}", key=f"losses.settings.{n}")
+
 def prepare_data(cfg: ProjectConfig, # project configuration
                  device,             # where unlabeled clips go ('cpu', 'cuda')
                 ) -> tuple[LabeledDataModule, LossFactory|None, object]: # data module, loss factory, clips
-    "The labeled data, checked, and for semi-supervised runs the loss factory and the unlabeled clips."
+    "The loss names and the labeled data, checked, and for semi-supervised runs the loss factory and the unlabeled clips."
+    check_losses(cfg)
     dm = LabeledDataModule(cfg)
     dm.setup()                                                      # reads and checks every labeled image
     factory, clips = build_unsupervised(cfg, dm, device)
@@ -109,11 +124,12 @@ class PoseModule(L.LightningModule):
                  loss_factory: LossFactory|None=None, # unsupervised losses (None: supervised only)
                  unlabeled=None,                   # iterable of unlabeled clips (dicts from `lightning_pose.video`)
                  pretrained: bool|str|None=None,   # override `model.pretrained` (False when loading a checkpoint: no download)
+                 source: str|None=None,            # the project file, named in errors (not stored in the checkpoint)
                 ):
         super().__init__()
         self.save_hyperparameters({"config": config, "n_keypoints": n_keypoints})
         self.cfg = from_dict(ProjectConfig, {k: v for k, v in config.items() if k != "source"})
-        self.net = build_network(self.cfg, n_keypoints, pretrained)
+        self.net = build_network(dataclasses.replace(self.cfg, source=source), n_keypoints, pretrained)
         object.__setattr__(self, "loss_factory", loss_factory)   # not a submodule: not in the checkpoint
         self.unlabeled, self._clips, self.clips_seen, self._skip_clips = unlabeled, None, 0, 0
         self.image_hw = (self.cfg.data.image_resize_height, self.cfg.data.image_resize_width)
@@ -575,7 +591,7 @@ def build_trainer(cfg: ProjectConfig,  # project configuration (`training` secti
     trainer = hardware_trainer(cfg, accelerator, max_epochs=t.max_epochs, min_epochs=t.min_epochs,
                                logger=L.pytorch.loggers.TensorBoardLogger(model_dir, name="tb_logs", version=""),
                                callbacks=cbs + list(callbacks), check_val_every_n_epoch=t.check_val_every_n_epoch,
-                               limit_val_batches=1.0 if has_val else 0, num_sanity_val_steps=0,
+                               limit_val_batches=None if has_val else 0, num_sanity_val_steps=0,
                                log_every_n_steps=1, enable_progress_bar=progress, enable_model_summary=False)
     return trainer, ckpt
 
@@ -724,7 +740,7 @@ def train(cfg: ProjectConfig,              # loaded project configuration (`load
     dm, factory, clips = prepare_data(cfg, device)
     videos = listed_videos(cfg)
     check_new_outputs([(v, Path("video_preds")/f"{v.stem}.csv") for v in videos])
-    module = PoseModule(resolved_dict(cfg), len(cfg.data.keypoint_names), factory, clips)   # the network, and its weights
+    module = PoseModule(resolved_dict(cfg), len(cfg.data.keypoint_names), factory, clips, source=cfg.source)   # the network, its weights
     if not resume: start_from_checkpoint(module, cfg)
     model_dir = Path(output_dir) if resume else open_model_dir(output_dir, overwrite)
     with removed_on_failure(model_dir, keep=resume or ddp_child()):

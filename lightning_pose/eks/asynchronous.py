@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from .ensemble import EnsembleStats, ensemble_stats
-from .shared import (LatentPosterior, MultiViewResult, cv_search, fit_latent_smoother, fit_pca_model,
+from .shared import (EKSResult, LatentPosterior, MultiViewResult, cv_search, fit_latent_smoother, fit_pca_model,
                                        fold_stats, heavy_tailed_loss, inherit_docments, latent_predict, loss_scale,
                                        part_names, project_views, view_names, view_result)
 

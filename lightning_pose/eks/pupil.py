@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from .core import kalman_smooth
-from .ensemble import ensemble_stats
+from .ensemble import EnsembleStats, ensemble_stats  # EnsembleStats: for the inherited fields' annotations (show_doc)
 from .shared import (EKSResult, fold_stats, heavy_tailed_loss, inherit_docments, loss_scale, part_names,
                                        selection_frames)
 
