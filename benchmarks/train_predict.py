@@ -34,6 +34,9 @@ the figures a lot (2 torch threads on 2 busy cores): compare ratios from one inv
 
 Usage (from the repo root):
     PYTHONPATH=. python benchmarks/train_predict.py [--epochs 20] [--sides ref,ours] [--augment none|default]
+On a shared machine, compare training throughput with interleaved rounds (no video prediction; medians and each
+round's ratio, with the load at the start of each round):
+    PYTHONPATH=. python benchmarks/train_predict.py --epochs 3 --check-val 3 --rounds 3
 """
 from __future__ import annotations
 
@@ -224,9 +227,9 @@ def ref_predict(spec, out):
     torch = set_threads(spec["threads"])
     import pandas as pd
     from lightning_pose.api import Model
-    video = Path(spec["data"])/"videos"/"test_vid.mp4"
-    model = Model.from_dir(Path(spec["work"])/"ref_model")
-    pred_dir = Path(spec["work"])/"ref_video_preds"
+    video = Path(spec.get("video") or Path(spec["data"])/"videos"/"test_vid.mp4")
+    model = Model.from_dir(spec.get("model_dir") or Path(spec["work"])/"ref_model")
+    pred_dir = Path(spec.get("pred_dir") or Path(spec["work"])/"ref_video_preds")
     t0 = time.perf_counter()
     model.predict_on_video_file(video, output_dir=pred_dir, compute_metrics=False,
                                 generate_labeled_video=False, reader="opencv")
@@ -368,6 +371,9 @@ def main(argv=None):
     ap.add_argument("--sides", default="ref,ours")
     ap.add_argument("--ref-python", default=DEFAULT_REF_PYTHON)
     ap.add_argument("--work", type=Path, default=None, help="output folder (default: a new temp folder)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="R > 1: train both sides R times, interleaved (ref, ours, then ours, ref, ...), no video prediction; "
+                         "medians of s/step and img/s, and each round's ratio")
     ap.add_argument("--worker", nargs=4, metavar=("SIDE", "STAGE", "SPEC", "OUT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker: return worker_main(*a.worker)
@@ -377,6 +383,7 @@ def main(argv=None):
     spec = dict(data=str(a.data.resolve()), epochs=a.epochs, threads=a.threads, workers=a.workers, batch=a.batch,
                 size=a.size, check_val=a.check_val, seed=a.seed, augment=a.augment, work=str(work))
     sides = [s.strip() for s in a.sides.split(",") if s.strip()]
+    if a.rounds > 1: return interleaved_rounds(a, argv, spec, sides, work)
     load0 = os.getloadavg()
     res = {}
     for side in sides:
@@ -398,6 +405,44 @@ def main(argv=None):
     (work/"results.json").write_text(json.dumps(res, indent=1, default=str))
     print_table(a, argv, spec, res, load0, load1, work)
     return res
+
+def interleaved_rounds(a, argv, spec, sides, work):
+    "Train every side `a.rounds` times, alternating the order each round; print the medians of the training figures."
+    import statistics
+    runs = {s: [] for s in sides}
+    loads = []
+    for i in range(a.rounds):
+        loads.append(os.getloadavg()[0])
+        for side in (sides if i % 2 == 0 else sides[::-1]):
+            w = work/f"round{i}_{side}"; w.mkdir(parents=True, exist_ok=True)
+            print(f"[{time.strftime('%H:%M:%S')}] round {i + 1}: {side} training {a.epochs} epochs ...", flush=True)
+            tr, _ = run_child(a.ref_python if side == "ref" else sys.executable, side, "train", dict(spec, work=str(w)), w, w/f"{side}_train.log")
+            if "error" in tr: print(f"{side}: training failed: {tr['error']}", flush=True); continue
+            runs[side].append(tr["timing"])
+    (work/"rounds.json").write_text(json.dumps(dict(runs=runs, loads=loads), indent=1))
+    cmd = "python benchmarks/train_predict.py " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
+    print()
+    print(f"command : {cmd}")
+    print(f"machine : {machine()}")
+    print(f"load    : 1-min load average at the start of each round: {', '.join('%.2f' % l for l in loads)} (other jobs share the cores)")
+    print(f"settings: ResNet-18 random init, {spec['size']}x{spec['size']}, batch {spec['batch']}, {spec['epochs']} epochs "
+          f"(timed from the start of epoch 2, validation passes left out), torch threads {spec['threads']}, "
+          f"dataloader workers {spec['workers']}, augmentation {spec['augment']}, CPU; median of {a.rounds} interleaved rounds")
+    hdr = f"{'side':<10}{'steps/ep':>9}{'s/step':>8}{'img/s':>7}{'CPU s/step':>11}   s/step per round"
+    print(hdr); print("-" * len(hdr))
+    med = {}
+    for side in sides:
+        t = runs[side]
+        if not t: print(f"{side:<10} failed"); continue
+        sps, cps = statistics.median(x["s_per_step"] for x in t), statistics.median(x["cpu_s_per_step"] for x in t)
+        med[side] = (sps, cps)
+        print(f"{side:<10}{t[0]['steps_per_epoch']:>9.0f}{sps:>8.3f}{spec['batch'] / sps:>7.1f}{cps:>11.3f}   "
+              + ", ".join(f"{x['s_per_step']:.3f}" for x in t))
+    if {"ref", "ours"} <= set(med):
+        per = [r["s_per_step"] / o["s_per_step"] for r, o in zip(runs["ref"], runs["ours"])]
+        print(f"{'ref/ours':<10}{'':>9}{med['ref'][0] / med['ours'][0]:>7.2f}x{med['ref'][0] / med['ours'][0]:>6.2f}x"
+              f"{med['ref'][1] / med['ours'][1]:>10.2f}x   per round: {', '.join(f'{x:.2f}x' for x in per)}  (>1: ours faster; goal >= 1.5x)")
+    return runs
 
 def _probe_ours(python):
     code = ("import sys; sys.path.insert(0, %r); sys.argv=['x']\n"

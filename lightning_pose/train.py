@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 from fastcore.basics import patch
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import Tensor
 
@@ -39,9 +40,9 @@ from .video import PredictionSequences
 __all__ = ['log', 'MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'check_losses',
            'prepare_data', 'PoseModule', 'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset',
            'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos', 'model_dir_state', 'check_output',
-           'new_model_dir', 'accelerator_of', 'quiet_lightning', 'trainer_hardware', 'ddp_child', 'open_model_dir',
-           'start_from_checkpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model',
-           'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch',
+           'new_model_dir', 'accelerator_of', 'quiet_lightning', 'trainer_hardware', 'hardware_trainer', 'ddp_child',
+           'open_model_dir', 'start_from_checkpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted',
+           'fit_model', 'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch',
            'check_best_epoch', 'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
@@ -519,6 +520,21 @@ def trainer_hardware(cfg: ProjectConfig, # project configuration (`training` sec
     return dict(devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy, precision=str(t.precision),
                 accumulate_grad_batches=t.accumulate_grad_batches)
 
+def hardware_trainer(cfg: ProjectConfig, # project configuration (`training` section)
+                     accelerator: str,   # 'cpu' or 'gpu' (`accelerator_of`)
+                     **kwargs,           # the other arguments of `lightning.Trainer`
+                    ) -> L.Trainer:
+    "`lightning.Trainer` with the config's hardware arguments; a combination it refuses is a `ConfigError` naming the key."
+    t, src = cfg.training, cfg.source or "config"
+    if accelerator == "cpu" and str(t.precision) == "16-mixed":
+        raise ConfigError(src, "16-mixed needs a GPU and this run is on the CPU; use bf16-mixed (or 32)", key="training.precision")
+    try: return L.Trainer(accelerator=accelerator, **trainer_hardware(cfg), **kwargs)
+    except (ValueError, MisconfigurationException) as e:
+        msg = str(e).strip().splitlines()[0]
+        key = next((k for k in ("strategy", "precision", "num_nodes", "devices") if k in msg.lower()), "strategy")
+        raise ConfigError(src, f"Lightning refuses devices={t.devices!r}, num_nodes={t.num_nodes}, strategy={t.strategy!r}, "
+                          f"precision={str(t.precision)!r} on {accelerator}: {msg}", key=f"training.{key}") from None
+
 # %% ../nbs/10_train.ipynb #ada40893
 MODEL_DIR_ENV = "LITPOSE_MODEL_DIR"
 
@@ -572,11 +588,11 @@ def build_trainer(cfg: ProjectConfig,  # project configuration (`training` secti
     t = cfg.training
     quiet_lightning()
     ckpt, cbs = training_callbacks(cfg, model_dir, has_val)
-    trainer = L.Trainer(max_epochs=t.max_epochs, min_epochs=t.min_epochs, accelerator=accelerator, **trainer_hardware(cfg),
-                        logger=L.pytorch.loggers.TensorBoardLogger(model_dir, name="tb_logs", version=""),
-                        callbacks=cbs + list(callbacks), check_val_every_n_epoch=t.check_val_every_n_epoch,
-                        limit_val_batches=None if has_val else 0, num_sanity_val_steps=0,
-                        log_every_n_steps=1, enable_progress_bar=progress, enable_model_summary=False)
+    trainer = hardware_trainer(cfg, accelerator, max_epochs=t.max_epochs, min_epochs=t.min_epochs,
+                               logger=L.pytorch.loggers.TensorBoardLogger(model_dir, name="tb_logs", version=""),
+                               callbacks=cbs + list(callbacks), check_val_every_n_epoch=t.check_val_every_n_epoch,
+                               limit_val_batches=None if has_val else 0, num_sanity_val_steps=0,
+                               log_every_n_steps=1, enable_progress_bar=progress, enable_model_summary=False)
     return trainer, ckpt
 
 # %% ../nbs/10_train.ipynb #9b81fa9c
@@ -727,8 +743,8 @@ def train(cfg: ProjectConfig,              # loaded project configuration (`load
     module = PoseModule(resolved_dict(cfg), len(cfg.data.keypoint_names), factory, clips, source=cfg.source)   # the network, its weights
     if not resume: start_from_checkpoint(module, cfg)
     model_dir = Path(output_dir) if resume else open_model_dir(output_dir, overwrite)
-    trainer, ckpt = build_trainer(cfg, model_dir, len(dm.val_set) > 0, accel, progress, callbacks)
     with removed_on_failure(model_dir, keep=resume or ddp_child()):
+        trainer, ckpt = build_trainer(cfg, model_dir, len(dm.val_set) > 0, accel, progress, callbacks)
         if not resume and not ddp_child(): save_config(cfg, model_dir/"config.yaml")
         fit_s = fit_model(trainer, module, dm, model_dir/"last.ckpt" if resume else None)
     if not trainer.is_global_zero: return model_dir                # DDP: the first process scores and writes
