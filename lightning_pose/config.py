@@ -17,7 +17,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from .formats import read_labels
-from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_mismatch, keypoint_names, yaml_problem
+from .io import DataFileError, KeypointSpec, atomic_write, check_unique_names, keypoint_mismatch, keypoint_names, read_yaml
 
 # %% auto #0
 __all__ = ['ACCELERATORS', 'BACKBONE_STRIDE', 'TRANSFORMER_STRIDE', 'PRECISIONS', 'DataConfig', 'ModelConfig',
@@ -321,9 +321,7 @@ def load_config(path: str|Path,                 # YAML project file
                ) -> ProjectConfig:
     "Read, override, validate and resolve a project file."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
-    try: raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e: raise ConfigError(path, f"not valid YAML: {yaml_problem(e)}") from None
+    raw = read_yaml(path, ConfigError)
     if not isinstance(raw, dict): raise ConfigError(path, "the top level must be a mapping of sections")
     if {"Task", "scorer", "bodyparts"} <= set(raw):
         raise ConfigError(path, f"a DeepLabCut project file; make a Lightning Pose project of it with: litpose convert {path} --output DIR")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .io import HEADER_NAMES, DataFileError, check_new_outputs, coord_layout, keypoint_mismatch, keypoint_names, yaml_problem, pose_df, read_pose_csv, write_pose_csv
+from .io import HEADER_NAMES, DataFileError, check_new_outputs, coord_layout, keypoint_mismatch, keypoint_names, pose_df, read_yaml, read_pose_csv, write_pose_csv
 
 # %% auto #0
 __all__ = ['HELP', 'read_pose_h5', 'read_labels', 'DLCProject', 'read_dlc_config', 'read_dlc_project', 'read_slp',
@@ -70,9 +70,7 @@ def read_dlc_config(path: str|Path, # a DeepLabCut `config.yaml`
                    ) -> DLCProject:
     "Body parts, skeleton and labels files of a DeepLabCut project."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
-    try: cfg = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e: raise DataFileError(path, f"not valid YAML: {yaml_problem(e)}") from None
+    cfg = read_yaml(path)
     if cfg.get("multianimalproject"): raise DataFileError(path, "a multi-animal DeepLabCut project: this package estimates one animal's pose", key="multianimalproject")
     for k in ("scorer", "bodyparts"):
         if not cfg.get(k): raise DataFileError(path, f"no {k!r}: not a DeepLabCut project file", key=k)

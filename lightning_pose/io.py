@@ -16,13 +16,14 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+import yaml
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['HEADER_NAMES', 'DataFileError', 'yaml_problem', 'atomic_write', 'check_new_outputs', 'pose_df', 'check_unique_names',
-           'keypoint_names', 'pose_array', 'keypoint_mismatch', 'coord_layout', 'index_columns', 'check_row_lengths',
-           'read_pose_csv', 'write_pose_csv', 'check_image_paths', 'check_labels', 'check_in_frame', 'KeypointSpec',
-           'check_view_links']
+__all__ = ['HEADER_NAMES', 'DataFileError', 'yaml_problem', 'read_yaml', 'atomic_write', 'check_new_outputs', 'pose_df',
+           'check_unique_names', 'keypoint_names', 'pose_array', 'keypoint_mismatch', 'coord_layout', 'index_columns',
+           'check_row_lengths', 'read_pose_csv', 'write_pose_csv', 'check_image_paths', 'check_labels',
+           'check_in_frame', 'KeypointSpec', 'check_view_links']
 
 # %% ../nbs/00_io.ipynb #f1154712
 class DataFileError(ValueError):
@@ -43,6 +44,16 @@ def yaml_problem(e: Exception, # a `yaml.YAMLError` from reading a file
     mark, problem = getattr(e, "problem_mark", None), getattr(e, "problem", None) or str(e).strip().splitlines()[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     return where + problem + (" (indent with spaces, not tabs)" if "'\\t'" in problem else "")
+
+# %% ../nbs/00_io.ipynb #bdc0e688
+def read_yaml(path: str|Path,             # a YAML file
+              error: type=DataFileError,  # error class for YAML that does not parse (a `DataFileError`)
+             ):                           # the file's content ({} for an empty file)
+    "Read a YAML file; a missing file or invalid YAML is a one-line error naming the file."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
+    try: return yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e: raise error(path, f"not valid YAML: {yaml_problem(e)}") from None
 
 # %% ../nbs/00_io.ipynb #2b55be31
 def atomic_write(path: str|Path,  # destination file
