@@ -20,8 +20,8 @@ from .ensemble import EnsembleStats, ensemble_stats, eks_table
 __all__ = ['MAX_SELECT_FRAMES', 'ROBUST', 'part_names', 'view_names', 'check_smooth_param', 'EKSResult', 'MultiViewResult',
            'inherit_docments', 'search_log_grid', 'fold_stats', 'loss_scale', 'heavy_tailed_loss', 'cv_search',
            'selection_frames', 'RobustSettings', 'outlier_responsibility', 'robust_variance', 'reweight_outliers',
-           'fit_pca_model', 'latent_init', 'latent_loglik', 'fit_latent_smoother', 'latent_predict', 'LatentPosterior',
-           'project_views', 'view_stats', 'view_result']
+           'step_covariance', 'fit_pca_model', 'latent_init', 'latent_loglik', 'fit_latent_smoother', 'latent_predict',
+           'LatentPosterior', 'project_views', 'view_stats', 'view_result']
 
 # %% ../../nbs/21a_eks.shared.ipynb #65f78bd8
 def part_names(names: Sequence[str]|None,  # keypoint (or body-part) names; None: kp0, kp1, ...
@@ -240,6 +240,18 @@ def reweight_outliers(y: np.ndarray,     # (..., 2) observations, NaN = missing
                                                 mean, cov, outlier_sd, outlier_prob), 0.)
     return gamma, np.where(np.isfinite(r), robust_variance(r, gamma, outlier_sd), np.nan)
 
+# %% ../../nbs/21a_eks.shared.ipynb #81bbe8e0
+def step_covariance(q: np.ndarray,    # (n_frames, d) latent projections, NaN = missing
+                    keep: np.ndarray, # (n_frames,) confident frames
+                   ) -> np.ndarray:   # (d, d) covariance of one step
+    "Covariance of the steps between consecutive confident frames (all observed steps if fewer than 3d of those)."
+    d = q.shape[1]
+    dq = np.diff(q, axis=0); ok = np.isfinite(dq).all(-1)
+    both = ok & keep[1:] & keep[:-1]
+    dq = dq[both] if both.sum() >= 3 * d else dq[ok]
+    E = np.cov(dq.T).reshape(d, d) if len(dq) > d else np.eye(d)
+    return E + 1e-6 * np.trace(E) / d * np.eye(d) + 1e-9 * np.eye(d)
+
 # %% ../../nbs/21a_eks.shared.ipynb #ee4b906c
 def fit_pca_model(obs: np.ndarray,   # (n_frames, n_series, p) ensemble centres, NaN = missing
                   var: np.ndarray,   # (n_frames, n_series, p) ensemble variances
@@ -261,10 +273,7 @@ def fit_pca_model(obs: np.ndarray,   # (n_frames, n_series, p) ensemble centres,
         _, sv, Vt = np.linalg.svd(X - mu, full_matrices=False)
         B = Vt[:n_latent].T                                   # orthonormal columns
         q = np.where(full[:, None], (obs[:, i] - mu) @ B, np.nan)
-        dq = np.diff(q, axis=0); dq = dq[np.isfinite(dq).all(-1)]
-        E = np.cov(dq.T) if len(dq) > n_latent else np.eye(n_latent)
-        E = E + 1e-6 * np.trace(E) / n_latent * np.eye(n_latent) + 1e-9 * np.eye(n_latent)
-        Bs[i], mus[i], Es[i] = B, mu, E
+        Bs[i], mus[i], Es[i] = B, mu, step_covariance(q, keep)
     return Bs, mus, Es
 
 # %% ../../nbs/21a_eks.shared.ipynb #bc081422
