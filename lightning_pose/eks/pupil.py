@@ -50,15 +50,15 @@ def pupil_ar_model(ad: np.ndarray,  # (...) AR coefficients of the diameter, in 
 
 def search_pupil_ar(score,          # (a_diameter (G,), a_centre (G,)) -> (G,) scores, higher is better
                    ) -> tuple[float, float]: # (a_diameter, a_centre)
-    "The best AR coefficient pair: an 8 x 8 joint grid of 1 - a (log-spaced 10^-3.5 .. 0.5), then 5 x 5 around the best."
-    gd = gc = 1 - np.logspace(-3.5, -0.3, 8)
-    for it in range(2):
-        ad, ac = [g.reshape(-1) for g in np.meshgrid(gd, gc, indexing='ij')]
-        sc = score(ad, ac)
-        best_d, best_c = ad[np.argmax(sc)], ac[np.argmax(sc)]
-        lg = lambda a: np.clip(1 - np.logspace(np.log10(1 - a) - .2, np.log10(1 - a) + .2, 5), 0, 1 - 1e-9)
-        gd, gc = lg(best_d), lg(best_c)
-    return float(best_d), float(best_c)
+    "The best AR coefficient pair: each coefficient alone on 8 values of 1 - a (log-spaced 10^-3.5 .. 0.5), then 5 x 5 around."
+    g, mid = 1 - np.logspace(-3.5, -0.3, 8), 1 - 10 ** -1.9       # mid: the grid's centre, holding the other coefficient
+    ad, ac = np.r_[g, np.full(8, mid)], np.r_[np.full(8, mid), g]
+    sc = score(ad, ac)
+    best_d, best_c = ad[:8][np.argmax(sc[:8])], ac[8:][np.argmax(sc[8:])]
+    lg = lambda a: np.clip(1 - np.logspace(np.log10(1 - a) - .2, np.log10(1 - a) + .2, 5), 0, 1 - 1e-9)
+    ad, ac = [x.reshape(-1) for x in np.meshgrid(lg(best_d), lg(best_c), indexing='ij')]
+    i = int(np.argmax(score(ad, ac)))
+    return float(ad[i]), float(ac[i])
 
 def fit_pupil_ar(yc: np.ndarray,   # (n_frames, 1, 8) observations minus the mean state's image
                  r: np.ndarray,    # (n_frames, 1, 8) observation variances
