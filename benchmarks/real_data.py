@@ -330,7 +330,8 @@ def run_one(name: str, arm: dict, seed: int, args, pool_yaml: Path, heldout_yaml
     summ = json.loads((md/"summary.json").read_text())
     r = dict(arm=name, seed=seed, mean=float(e.mean()), median=float(np.median(e)), p90=float(np.percentile(e, 90)),
              n=int(e.size), last_mean=float(el.mean()), last_median=float(np.median(el)), val=summ["pixel_error"].get("val"), wall_s=round(wall, 1), best=summ["best_checkpoint"],
-             epochs=args.epochs, size=args.size, batch=args.batch, spec=arm, overrides=ov[len(base):])
+             epochs=args.epochs, size=args.size, batch=args.batch, spec=arm, overrides=ov[len(base):],
+             errors=[[round(float(v), 3) if np.isfinite(v) else None for v in row] for row in err])   # (n_heldout, K) per-keypoint errors, NaN = unlabeled: frame-level pairing
     if not args.keep: shutil.rmtree(md)
     return r
 

@@ -206,13 +206,14 @@ def penalties(self: TemporalLoss,
 @register_loss("pca_multiview")
 class MultiviewPCALoss(UnsupervisedLoss):
     "Inconsistency between views: distance to the 3D multi-view PCA subspace of the labels (eq. 10-11)."
-    def __init__(self, cfg: LossConfig,   # `components` (3) and `epsilon` (None: from the labels)
+    def __init__(self, cfg: LossConfig,   # `components` (3) and `epsilon` (None: per keypoint, from the labels)
                  ctx: LossContext,        # labels and `spec.view_links`
                 ):
         super().__init__(cfg, ctx)
         if ctx.spec.view_links is None: raise ValueError("pca_multiview needs data.view_links (a multi-view project)")
         self.pca = MultiviewPCA.fit(ctx.labels, ctx.spec.view_links, cfg.components or 3)
-        if cfg.epsilon is None: self.epsilon = self.pca.epsilon
+        if cfg.epsilon is None:                  # each keypoint's own largest label error (its max over views if unknown)
+            e = self.pca.epsilon_per_keypoint; self.epsilon = np.where(np.isfinite(e), e, self.pca.epsilon)
 
 @patch
 def penalties(self: MultiviewPCALoss,
@@ -269,7 +270,7 @@ class LossFactory(nn.Module):
         self.ramp_epochs, self.warmup_epochs = cfg.ramp_epochs or 0, cfg.warmup_epochs or 0   # None: `train` resolves them
 
     def extra_repr(self) -> str:
-        return f"weights={self.weights}, epsilons={ {n: round(l.epsilon, 4) for n, l in self.losses.items()} }, ramp_epochs={self.ramp_epochs}"
+        return f"weights={self.weights}, epsilons={ {n: np.round(l.epsilon, 2).tolist() for n, l in self.losses.items()} }, ramp_epochs={self.ramp_epochs}"
 
 # %% ../nbs/08_losses.ipynb #57159e64
 @patch
