@@ -103,7 +103,7 @@ class TrainingConfig:
 @dataclass
 class LossConfig:
     "One unsupervised loss: its weight and tolerance."
-    weight: float|None = None                    # price of a heat-map pixel of penalty, in labeled keypoints one heat-map pixel off (None: 0.02; temporal 0.002)
+    weight: float|None = None                    # price of a heat-map pixel of penalty, in labeled keypoints one heat-map pixel off (None: 0.02)
     epsilon: float|None = None                   # pixels not penalised; None = from the labels (PCA) or the loss's default
     prob_threshold: float = 0.0                  # ignore predictions less confident than this (0 to 1)
     components: int|None = None                  # multi-view PCA components (None: 3, a 3D world)

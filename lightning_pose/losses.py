@@ -193,7 +193,6 @@ def forward(self: UnsupervisedLoss,
 class TemporalLoss(UnsupervisedLoss):
     "Jumps between consecutive frames beyond epsilon (eq. 6-7)."
     default_epsilon = 20.
-    default_weight = 0.002                 # a tenth of the PCA losses': fast real motion also jumps (see above)
 
 @patch
 def penalties(self: TemporalLoss,
