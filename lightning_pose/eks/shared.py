@@ -240,7 +240,7 @@ def reweight_outliers(y: np.ndarray,     # (..., 2) observations, NaN = missing
                                                 mean, cov, outlier_sd, outlier_prob), 0.)
     return gamma, np.where(np.isfinite(r), robust_variance(r, gamma, outlier_sd), np.nan)
 
-# %% ../../nbs/21a_eks.shared.ipynb #81bbe8e0
+# %% ../../nbs/21a_eks.shared.ipynb #c0ffd589
 def step_covariance(q: np.ndarray,    # (n_frames, d) latent projections, NaN = missing
                     keep: np.ndarray, # (n_frames,) confident frames
                    ) -> np.ndarray:   # (d, d) covariance of one step
