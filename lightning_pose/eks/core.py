@@ -167,7 +167,7 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
     Bs = np.broadcast_to(np.asarray(B, dtype=float), (T, n, p, d) if per_frame else (n, p, d))
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d))
     E = np.broadcast_to(np.asarray(E, dtype=float), (n, d, d))
-    At = np.swapaxes(A, -1, -2)
+    At = np.swapaxes(A, -1, -2); ident = bool((A == np.eye(d)).all())      # a random walk: no products in the prediction
     cs = np.ones(T) if E_scale is None else np.asarray(E_scale, dtype=float)
     m = np.broadcast_to(np.asarray(m0, dtype=float), (n, d)).copy()
     P = np.broadcast_to(np.asarray(P0, dtype=float), (n, d, d)).copy()
@@ -175,8 +175,8 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
     mf, Pf, Pp = (np.empty((T, n, d)), np.empty((T, n, d, d)), np.empty((T, n, d, d))) if store else (None, None, None)
     for t in range(T):
         if t > 0:
-            m = (A @ m[..., None])[..., 0]
-            P = A @ P @ At + cs[t] * E
+            if not ident: m = (A @ m[..., None])[..., 0]
+            P = (P if ident else A @ P @ At) + cs[t] * E
         Pinv, ld_pred = _inv_sym(_sym(P))
         B = Bs[t] if per_frame else Bs
         W = np.swapaxes(B, -1, -2) * rinv[t][:, None, :]          # B^T R^-1, (n, d, p)
@@ -203,11 +203,11 @@ def rts_smooth(filt: FilterResult,   # a stored forward pass (`kalman_filter(...
     mf, Pf, Pp = filt.mean, filt.var, filt.pred_var
     T, n, d = mf.shape
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d)); At = np.swapaxes(A, -1, -2)
-    ms, Ps = mf.copy(), Pf.copy()
+    ms, Ps = mf.copy(), Pf.copy(); ident = bool((A == np.eye(d)).all())
     for t in range(T - 2, -1, -1):
         Ppi, _ = _inv_sym(_sym(Pp[t + 1]), logdet=False)
-        G = Pf[t] @ At @ Ppi
-        ms[t] = mf[t] + (G @ (ms[t + 1] - (A @ mf[t][..., None])[..., 0])[..., None])[..., 0]
+        G = (Pf[t] if ident else Pf[t] @ At) @ Ppi
+        ms[t] = mf[t] + (G @ (ms[t + 1] - (mf[t] if ident else (A @ mf[t][..., None])[..., 0]))[..., None])[..., 0]
         Ps[t] = _sym(Pf[t] + G @ (Ps[t + 1] - Pp[t + 1]) @ np.swapaxes(G, -1, -2))
     return SmootherResult(ms, Ps, filt.loglik)
 
