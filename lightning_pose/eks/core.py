@@ -168,6 +168,7 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d))
     E = np.broadcast_to(np.asarray(E, dtype=float), (n, d, d))
     At = np.swapaxes(A, -1, -2); ident = bool((A == np.eye(d)).all())      # a random walk: no products in the prediction
+    a = np.diagonal(A, axis1=-2, axis2=-1) if (A * (1 - np.eye(d)) == 0).all() else None   # (n, d) when A is diagonal
     cs = np.ones(T) if E_scale is None else np.asarray(E_scale, dtype=float)
     m = np.broadcast_to(np.asarray(m0, dtype=float), (n, d)).copy()
     P = np.broadcast_to(np.asarray(P0, dtype=float), (n, d, d)).copy()
@@ -175,8 +176,8 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
     mf, Pf, Pp = (np.empty((T, n, d)), np.empty((T, n, d, d)), np.empty((T, n, d, d))) if store else (None, None, None)
     for t in range(T):
         if t > 0:
-            if not ident: m = (A @ m[..., None])[..., 0]
-            P = (P if ident else A @ P @ At) + cs[t] * E
+            if not ident: m = m * a if a is not None else (A @ m[..., None])[..., 0]
+            P = (P if ident else P * (a[:, :, None] * a[:, None, :]) if a is not None else A @ P @ At) + cs[t] * E
         Pinv, ld_pred = _inv_sym(_sym(P))
         B = Bs[t] if per_frame else Bs
         W = np.swapaxes(B, -1, -2) * rinv[t][:, None, :]          # B^T R^-1, (n, d, p)
@@ -204,10 +205,12 @@ def rts_smooth(filt: FilterResult,   # a stored forward pass (`kalman_filter(...
     T, n, d = mf.shape
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d)); At = np.swapaxes(A, -1, -2)
     ms, Ps = mf.copy(), Pf.copy(); ident = bool((A == np.eye(d)).all())
+    a = np.diagonal(A, axis1=-2, axis2=-1) if (A * (1 - np.eye(d)) == 0).all() else None   # (n, d) when A is diagonal
     for t in range(T - 2, -1, -1):
         Ppi, _ = _inv_sym(_sym(Pp[t + 1]), logdet=False)
-        G = (Pf[t] if ident else Pf[t] @ At) @ Ppi
-        ms[t] = mf[t] + (G @ (ms[t + 1] - (mf[t] if ident else (A @ mf[t][..., None])[..., 0]))[..., None])[..., 0]
+        G = (Pf[t] if ident else Pf[t] * a[:, None, :] if a is not None else Pf[t] @ At) @ Ppi
+        Am = mf[t] if ident else mf[t] * a if a is not None else (A @ mf[t][..., None])[..., 0]
+        ms[t] = mf[t] + (G @ (ms[t + 1] - Am)[..., None])[..., 0]
         Ps[t] = _sym(Pf[t] + G @ (Ps[t + 1] - Pp[t + 1]) @ np.swapaxes(G, -1, -2))
     return SmootherResult(ms, Ps, filt.loglik)
 
