@@ -212,7 +212,7 @@ class MultiviewPCALoss(UnsupervisedLoss):
         super().__init__(cfg, ctx)
         if ctx.spec.view_links is None: raise ValueError("pca_multiview needs data.view_links (a multi-view project)")
         self.pca = MultiviewPCA.fit(ctx.labels, ctx.spec.view_links, cfg.components or 3)
-        if cfg.epsilon is None:                  # each keypoint's own largest label error (its max over views if unknown)
+        if cfg.epsilon is None:                  # each keypoint's own largest label error (the overall largest where it has none)
             e = self.pca.epsilon_per_keypoint; self.epsilon = np.where(np.isfinite(e), e, self.pca.epsilon)
 
 @patch

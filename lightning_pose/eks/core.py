@@ -137,6 +137,12 @@ def _inv_sym(M, logdet: bool=True):
 
 def _sym(M): return 0.5 * (M + np.swapaxes(M, -1, -2))
 
+def _diagonal(A):
+    "Whether a batch of dynamics (n, d, d) is the identity, and its diagonal (n, d) when diagonal (else None)."
+    d = A.shape[-1]
+    a = np.diagonal(A, axis1=-2, axis2=-1) if (A * (1 - np.eye(d)) == 0).all() else None
+    return a is not None and bool((a == 1).all()), a
+
 @dataclass
 class FilterResult:
     "Forward pass of a batch of linear-Gaussian state space models."
@@ -167,8 +173,7 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
     Bs = np.broadcast_to(np.asarray(B, dtype=float), (T, n, p, d) if per_frame else (n, p, d))
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d))
     E = np.broadcast_to(np.asarray(E, dtype=float), (n, d, d))
-    At = np.swapaxes(A, -1, -2); ident = bool((A == np.eye(d)).all())      # a random walk: no products in the prediction
-    a = np.diagonal(A, axis1=-2, axis2=-1) if (A * (1 - np.eye(d)) == 0).all() else None   # (n, d) when A is diagonal
+    At = np.swapaxes(A, -1, -2); ident, a = _diagonal(A)                      # random walk / diagonal: no products
     cs = np.ones(T) if E_scale is None else np.asarray(E_scale, dtype=float)
     m = np.broadcast_to(np.asarray(m0, dtype=float), (n, d)).copy()
     P = np.broadcast_to(np.asarray(P0, dtype=float), (n, d, d)).copy()
@@ -204,8 +209,7 @@ def rts_smooth(filt: FilterResult,   # a stored forward pass (`kalman_filter(...
     mf, Pf, Pp = filt.mean, filt.var, filt.pred_var
     T, n, d = mf.shape
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d)); At = np.swapaxes(A, -1, -2)
-    ms, Ps = mf.copy(), Pf.copy(); ident = bool((A == np.eye(d)).all())
-    a = np.diagonal(A, axis1=-2, axis2=-1) if (A * (1 - np.eye(d)) == 0).all() else None   # (n, d) when A is diagonal
+    ms, Ps = mf.copy(), Pf.copy(); ident, a = _diagonal(A)
     for t in range(T - 2, -1, -1):
         Ppi, _ = _inv_sym(_sym(Pp[t + 1]), logdet=False)
         G = (Pf[t] if ident else Pf[t] * a[:, None, :] if a is not None else Pf[t] @ At) @ Ppi
