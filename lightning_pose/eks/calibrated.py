@@ -62,13 +62,14 @@ def linearise(cameras: Sequence[Camera],  # V cameras
 # %% ../../nbs/26_eks.calibrated.ipynb #82edd5e3
 def smooth_linearised(lin: Linearisation,  # linearised cameras
                       s: np.ndarray,       # (G, n_keypoints) candidate step variances, world units^2 per frame
+                      var: bool=True,      # False: posterior means only
                      ) -> SmootherResult:  # mean (T, G * K, 3), var (T, G * K, 3, 3), loglik (G * K,)
     "Posterior of every keypoint's 3D random walk under every candidate s (candidates x keypoints as series)."
     T, K, p = lin.z.shape; G = len(s)
     tile = lambda a: np.broadcast_to(a[:, None], (T, G) + a.shape[1:]).reshape((T, G * K) + a.shape[2:])
     X0 = lin.X[0]; P0 = (100 * np.nanvar(lin.X, 0).mean(-1) + 1.)[:, None, None] * np.eye(3)
     return kalman_smooth(tile(lin.z), tile(lin.r), tile(lin.B), np.eye(3), np.asarray(s).reshape(-1)[:, None, None] * np.eye(3),
-                         np.tile(X0, (G, 1)), np.tile(P0, (G, 1, 1)))
+                         np.tile(X0, (G, 1)), np.tile(P0, (G, 1, 1)), var=var)
 
 def iterate_smoother(cameras: Sequence[Camera],  # V cameras
                      y: np.ndarray,              # (n_frames, n_views, n_keypoints, 2) ensemble centres
@@ -130,7 +131,7 @@ def calibrated_smooth_param(xy: np.ndarray,             # (n_members, n_frames, 
                                    sub.B, sub.u, sub.X))
     scale = loss_scale(xy, ensemble_stats(xy, lik, kw["avg_mode"]).center)
     def fold_loss(j, logs):
-        return heavy_tailed_loss(project_linearised(folds[j], smooth_linearised(folds[j], 10. ** logs).mean), xy[j], scale)
+        return heavy_tailed_loss(project_linearised(folds[j], smooth_linearised(folds[j], 10. ** logs, var=False).mean), xy[j], scale)
     return 10. ** cv_search(fold_loss, len(xy), centre, -4., 2., 25)[0]
 
 # %% ../../nbs/26_eks.calibrated.ipynb #ec9c13ea

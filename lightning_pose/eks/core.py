@@ -73,46 +73,47 @@ def rw_loglik(y: np.ndarray,   # (n_frames, n_series) observations, NaN = missin
 @dataclass
 class SmootherResult:
     "Posterior of a batch of linear-Gaussian state space models."
-    mean: np.ndarray     # (n_frames, n_series[, d]) posterior means E[q_t | O_1:T]
-    var: np.ndarray      # (n_frames, n_series[, d, d]) posterior (co)variances
-    loglik: np.ndarray   # (n_series,) marginal log-likelihood log p(O_1:T)
+    mean: np.ndarray        # (n_frames, n_series[, d]) posterior means E[q_t | O_1:T]
+    var: np.ndarray|None    # (n_frames, n_series[, d, d]) posterior (co)variances; None for means only
+    loglik: np.ndarray|None # (n_series,) marginal log-likelihood log p(O_1:T); None for `rw_smooth`'s means only
 
 def rw_smooth(y: np.ndarray,   # (n_frames, n_series) observations, NaN = missing
               r: np.ndarray,   # (n_frames, n_series) observation variances (inf/NaN = missing)
-              s: np.ndarray,   # (n_series,) process variances (smoothing parameters)
+              s: np.ndarray,   # (n_series,) process variances, or (n_candidates, n_series) for a grid at once
               m0: np.ndarray|None=None, # (n_series,) initial mean; default `rw_init`
               p0: np.ndarray|None=None, # (n_series,) initial variance; default `rw_init`
-             ) -> SmootherResult:
+              var: bool=True,  # False: posterior means only (`var`, `loglik` None; less memory and time)
+             ) -> SmootherResult: # arrays (n_frames, [n_candidates,] n_series)
     "Kalman filter and RTS smoother for scalar random walks; exact posterior means, variances and log-likelihood."
-    y0, r0, miss = _prep_obs(y, r)
-    T, n = y0.shape
+    y0, r0, miss = _prep_obs(y, r); T = len(y0)
     if m0 is None or p0 is None:
         mi, pi = rw_init(np.where(miss, np.nan, y0)); m0 = mi if m0 is None else m0; p0 = pi if p0 is None else p0
-    s = np.broadcast_to(np.asarray(s, dtype=float), (n,))
-    mf, Pf, S, e = (np.empty((T, n)) for _ in range(4))
-    m = np.broadcast_to(np.asarray(m0, dtype=float), (n,)).copy()
-    P = np.broadcast_to(np.asarray(p0, dtype=float), (n,)).copy() - s
-    K, tmp = np.empty(n), np.empty(n)
+    s = np.asarray(s, dtype=float); shape = np.broadcast_shapes(s.shape, y0.shape[1:])
+    m = np.broadcast_to(np.asarray(m0, dtype=float), shape).copy()
+    P = np.broadcast_to(np.asarray(p0, dtype=float), shape).copy() - s
+    mf, Pf = np.empty((T,) + shape), np.empty((T,) + shape)
+    S, e = (np.empty((T if var else 1,) + shape) for _ in range(2))   # kept per frame only for the likelihood
+    K, tmp = np.empty(shape), np.empty(shape)
     for t in range(T):
+        i = t if var else 0
         P += s
-        np.add(P, r0[t], out=S[t])
-        np.divide(P, S[t], out=K)
-        np.subtract(y0[t], m, out=e[t])
-        np.multiply(K, e[t], out=tmp); m += tmp
+        np.add(P, r0[t], out=S[i]); np.divide(P, S[i], out=K)
+        np.subtract(y0[t], m, out=e[i])
+        np.multiply(K, e[i], out=tmp); m += tmp
         np.multiply(K, r0[t], out=P)
         mf[t], Pf[t] = m, P
-    ll = -0.5 * (np.log(S).sum(0) + (e * e / S).sum(0) - miss.sum(0) * np.log(_BIG) + (~miss).sum(0) * np.log(2 * np.pi))
-    G = Pf / (Pf + s)                                    # RTS gains, all frames at once
-    G2, Pps = G * G, Pf + s
-    ms, Ps = mf.copy(), Pf.copy()
+    ll = -0.5 * (np.log(S).sum(0) + (e * e / S).sum(0) - miss.sum(0) * np.log(_BIG) + (~miss).sum(0) * np.log(2 * np.pi)) if var else None
+    with np.errstate(divide="ignore"): G = np.divide(s, Pf, out=None if var else Pf)
+    G += 1; np.reciprocal(G, out=G)                               # RTS gains P / (P + s), all frames at once
+    ms, Ps = mf, Pf if var else None                              # overwritten in place, from the end
     for t in range(T - 2, -1, -1):
-        np.subtract(ms[t + 1], mf[t], out=tmp); tmp *= G[t]; ms[t] += tmp
-        np.subtract(Ps[t + 1], Pps[t], out=tmp); tmp *= G2[t]; Ps[t] += tmp
+        np.subtract(ms[t + 1], ms[t], out=tmp); tmp *= G[t]; ms[t] += tmp
+        if var: np.subtract(Ps[t + 1], Ps[t], out=tmp); tmp -= s; tmp *= G[t]; tmp *= G[t]; Ps[t] += tmp
     return SmootherResult(ms, Ps, ll)
 
 # %% ../../nbs/20_eks.core.ipynb #9348cfb0
 def _inv3(M):
-    "Inverse and determinant of a batch of 3 x 3 matrices by the adjugate (much faster than LAPACK for tiny matrices)."
+    "Inverse and determinant of a batch of 3 x 3 matrices by the adjugate (faster than LAPACK for big batches)."
     a, b, c, d, e, f, g, h, i = (M[..., k // 3, k % 3] for k in range(9))
     adj = np.empty(M.shape)
     adj[..., 0, 0] = e * i - f * h; adj[..., 1, 0] = f * g - d * i; adj[..., 2, 0] = d * h - e * g
@@ -122,18 +123,10 @@ def _inv3(M):
     adj /= det[..., None, None]
     return adj, det
 
-def _inv_sym(M, logdet: bool=True):
-    "Inverse and log-determinant of a batch of symmetric positive definite matrices."
-    if M.shape[-1] == 3:
-        inv, det = _inv3(M)
-        if not logdet: return inv, None
-        if (det <= 0).any(): raise np.linalg.LinAlgError("covariance not positive definite")
-        return inv, np.log(det)
-    inv = np.linalg.inv(M)
-    if not logdet: return inv, None
-    sign, ld = np.linalg.slogdet(M)
-    if (sign <= 0).any(): raise np.linalg.LinAlgError("covariance not positive definite")
-    return inv, ld
+def _inv_det(M):
+    "Inverse and determinant of a batch of small square matrices (..., d, d)."
+    if M.shape[-1] == 3 and M.size > 16 * 9: return _inv3(M)      # 30 array operations beat LAPACK's per-matrix cost
+    return np.linalg.inv(M), np.linalg.det(M)                   # 2 calls beat 30 operations on a few matrices
 
 def _sym(M): return 0.5 * (M + np.swapaxes(M, -1, -2))
 
@@ -142,6 +135,12 @@ def _diagonal(A):
     d = A.shape[-1]
     a = np.diagonal(A, axis1=-2, axis2=-1) if (A * (1 - np.eye(d)) == 0).all() else None
     return a is not None and bool((a == 1).all()), a
+
+_BLOCK_ELEMENTS = 2 ** 21   # numbers per block of precomputed per-frame matrices (16 MB)
+
+def _block(n: int, d: int, p: int) -> int:
+    "Frames per block of precomputed per-frame matrices."
+    return max(1, _BLOCK_ELEMENTS // max(1, n * d * max(d, p)))
 
 @dataclass
 class FilterResult:
@@ -152,6 +151,12 @@ class FilterResult:
     loglik: np.ndarray         # (n_series,) marginal log-likelihood log p(O_1:T)
 
 # %% ../../nbs/20_eks.core.ipynb #974c27ae
+def _predict(m, P, A, ident, a, Q):
+    "One prediction step for a batch, m (n, d, 1): A m and A P A^T + Q, with no products for a random walk or diagonal A."
+    if ident: return m, P + Q
+    if a is not None: return m * a[:, :, None], P * (a[:, :, None] * a[:, None, :]) + Q
+    return A @ m, A @ P @ np.swapaxes(A, -1, -2) + Q
+
 def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, NaN = missing
                   r: np.ndarray,      # (n_frames, n_series, p) observation variances (inf/NaN = missing)
                   B: np.ndarray,      # (p, d), (n_series, p, d), or (n_frames, n_series, p, d) per frame
@@ -167,56 +172,62 @@ def kalman_filter(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
     r = np.broadcast_to(np.asarray(r, dtype=float), y.shape)
     miss = ~(np.isfinite(y) & np.isfinite(r))
     rinv = np.where(miss, 0., 1. / np.maximum(np.where(miss, 1., r), 1e-12))  # variances floored at 1e-12
-    y0 = np.where(miss, 0., y)
-    d = np.shape(B)[-1]
+    y0 = np.where(miss, 0., y)[..., None]                         # zero precision: a missing value adds nothing
+    d = np.shape(B)[-1]; I = np.eye(d)
     per_frame = np.ndim(B) == 4                                   # linearised observations (extended smoother)
-    Bs = np.broadcast_to(np.asarray(B, dtype=float), (T, n, p, d) if per_frame else (n, p, d))
-    A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d))
+    Bs = np.broadcast_to(np.asarray(B, dtype=float), (T, n, p, d) if per_frame else (1, n, p, d))
+    A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d)); ident, a = _diagonal(A)
     E = np.broadcast_to(np.asarray(E, dtype=float), (n, d, d))
-    At = np.swapaxes(A, -1, -2); ident, a = _diagonal(A)                      # random walk / diagonal: no products
-    cs = np.ones(T) if E_scale is None else np.asarray(E_scale, dtype=float)
-    m = np.broadcast_to(np.asarray(m0, dtype=float), (n, d)).copy()
+    m = np.broadcast_to(np.asarray(m0, dtype=float), (n, d)).copy()[..., None]   # column vectors (n, d, 1)
     P = np.broadcast_to(np.asarray(P0, dtype=float), (n, d, d)).copy()
-    ll = np.zeros(n)
-    mf, Pf, Pp = (np.empty((T, n, d)), np.empty((T, n, d, d)), np.empty((T, n, d, d))) if store else (None, None, None)
-    for t in range(T):
-        if t > 0:
-            if not ident: m = m * a if a is not None else (A @ m[..., None])[..., 0]
-            P = (P if ident else P * (a[:, :, None] * a[:, None, :]) if a is not None else A @ P @ At) + cs[t] * E
-        Pinv, ld_pred = _inv_sym(_sym(P))
-        B = Bs[t] if per_frame else Bs
-        W = np.swapaxes(B, -1, -2) * rinv[t][:, None, :]          # B^T R^-1, (n, d, p)
-        Lam = Pinv + W @ B
-        Pn, ld_lam = _inv_sym(_sym(Lam))
-        e = y0[t] - (B @ m[..., None])[..., 0]
-        e = np.where(miss[t], 0., e)
-        u = (W @ e[..., None])[..., 0]
-        quad = (e * e * rinv[t]).sum(-1) - (u[:, None, :] @ Pn @ u[..., None])[:, 0, 0]
-        ll += quad + ld_pred + ld_lam
-        if store: Pp[t] = P
-        m = m + (Pn @ u[..., None])[..., 0]
-        P = Pn
-        if store: mf[t], Pf[t] = m, P
+    dets = np.empty((T, n))
+    mf, Pf, Pp = (np.empty((T, n, d, 1)), np.empty((T, n, d, d)), np.empty((T, n, d, d))) if store else (None, None, None)
+    blk = _block(n, d, p); e, u, v = np.empty((blk, n, p, 1)), np.empty((blk, n, d, 1)), np.empty((blk, n, d, 1))
+    quad = np.zeros(n)                                            # sum of e^T R^-1 e - u^T P u
+    for t0 in range(0, T, blk):
+        Bb = Bs[t0:t0 + blk] if per_frame else Bs
+        W = np.swapaxes(Bb, -1, -2) * rinv[t0:t0 + blk, :, None, :]      # B^T R^-1, (frames, n, d, p)
+        WB = W @ Bb                                                      # B^T R^-1 B, (frames, n, d, d)
+        for i in range(len(W)):
+            t = t0 + i
+            if t > 0: m, P = _predict(m, P, A, ident, a, E if E_scale is None else E_scale[t] * E)
+            Minv, dets[t] = _inv_det(I + P @ WB[i])                     # |M| = |P_pred| |Lambda|
+            Pn = Minv @ P; Pn = 0.5 * (Pn + np.swapaxes(Pn, -1, -2))
+            np.subtract(y0[t], Bb[i if per_frame else 0] @ m, out=e[i])  # innovation
+            np.matmul(W[i], e[i], out=u[i]); np.matmul(Pn, u[i], out=v[i])
+            if store: Pp[t] = P
+            m, P = m + v[i], Pn
+            if store: mf[t], Pf[t] = m, P
+        k = len(W)
+        quad += (e[:k, ..., 0] ** 2 * rinv[t0:t0 + k]).sum((0, 2)) - (u[:k] * v[:k]).sum((0, 2, 3))
+    if (dets <= 0).any(): raise np.linalg.LinAlgError("covariance not positive definite")
     n_obs = (~miss).sum((0, 2))
     logdet_r = np.where(miss, 0., np.log(np.where(miss, 1., 1. / np.maximum(rinv, 1e-300)))).sum((0, 2))
-    return FilterResult(mf, Pf, Pp, -0.5 * (ll + logdet_r + n_obs * np.log(2 * np.pi)))
+    ll = -0.5 * (quad + np.log(dets).sum(0) + logdet_r + n_obs * np.log(2 * np.pi))
+    return FilterResult(mf[..., 0] if store else None, Pf, Pp, ll)
 
 # %% ../../nbs/20_eks.core.ipynb #0225f74f
 def rts_smooth(filt: FilterResult,   # a stored forward pass (`kalman_filter(..., store=True)`)
                A: np.ndarray,        # (d, d) or (n_series, d, d) dynamics, as given to the filter
+               var: bool=True,       # False: posterior means only (`var` None), for a search that needs no more
               ) -> SmootherResult:
     "Rauch-Tung-Striebel backward pass: posterior means and covariances given all frames."
     mf, Pf, Pp = filt.mean, filt.var, filt.pred_var
     T, n, d = mf.shape
     A = np.broadcast_to(np.asarray(A, dtype=float), (n, d, d)); At = np.swapaxes(A, -1, -2)
-    ms, Ps = mf.copy(), Pf.copy(); ident, a = _diagonal(A)
-    for t in range(T - 2, -1, -1):
-        Ppi, _ = _inv_sym(_sym(Pp[t + 1]), logdet=False)
-        G = (Pf[t] if ident else Pf[t] * a[:, None, :] if a is not None else Pf[t] @ At) @ Ppi
-        Am = mf[t] if ident else mf[t] * a if a is not None else (A @ mf[t][..., None])[..., 0]
-        ms[t] = mf[t] + (G @ (ms[t + 1] - Am)[..., None])[..., 0]
-        Ps[t] = _sym(Pf[t] + G @ (Ps[t + 1] - Pp[t + 1]) @ np.swapaxes(G, -1, -2))
-    return SmootherResult(ms, Ps, filt.loglik)
+    ms, Ps = mf.copy(), Pf.copy() if var else None; ident, a = _diagonal(A)
+    blk = _block(n, d, d)
+    for t1 in range(T - 1, 0, -blk):                         # blocks of frames t0..t1-1, from the end
+        t0 = max(0, t1 - blk); sl = slice(t0, t1)
+        Ppi, _ = _inv_det(_sym(Pp[t0 + 1:t1 + 1]))
+        G = (Pf[sl] if ident else Pf[sl] * a[:, None, :] if a is not None else Pf[sl] @ At) @ Ppi   # gains
+        Am = mf[sl] if ident else mf[sl] * a if a is not None else (A @ mf[sl][..., None])[..., 0]
+        Gt = np.swapaxes(G, -1, -2)
+        for i in range(t1 - t0 - 1, -1, -1):
+            t = t0 + i
+            ms[t] += (G[i] @ (ms[t + 1] - Am[i])[..., None])[..., 0]
+            if var: Ps[t] += G[i] @ (Ps[t + 1] - Pp[t + 1]) @ Gt[i]
+    return SmootherResult(ms, _sym(Ps) if var else None, filt.loglik)
 
 def kalman_smooth(y: np.ndarray,      # (n_frames, n_series, p) observations, NaN = missing
                   r: np.ndarray,      # (n_frames, n_series, p) observation variances (inf/NaN = missing)
@@ -227,10 +238,11 @@ def kalman_smooth(y: np.ndarray,      # (n_frames, n_series, p) observations, Na
                   P0: np.ndarray,     # (n_series, d, d) or (d, d) initial covariance
                   E_scale: np.ndarray|None=None, # (n_frames,) multiplier of E per step (time gaps)
                   smooth: bool=True,  # False: only the log-likelihood (no storage, no backward pass)
+                  var: bool=True,     # False: posterior means only (less memory and time)
                  ) -> SmootherResult:
     "Kalman filter (information form) and RTS smoother for a batch of series; exact posterior and log-likelihood."
     filt = kalman_filter(y, r, B, A, E, m0, P0, E_scale=E_scale, store=smooth)
-    return rts_smooth(filt, A) if smooth else SmootherResult(None, None, filt.loglik)
+    return rts_smooth(filt, A, var) if smooth else SmootherResult(None, None, filt.loglik)
 
 # %% ../../nbs/20_eks.core.ipynb #f9d9de48
 def dense_posterior(y: np.ndarray,   # (n_frames, p) observations of one series, NaN = missing

@@ -82,7 +82,7 @@ def pupil_points(yc: np.ndarray,  # (n_frames, n_folds, 8) observations minus th
     "The four smoothed pupil points of every fold under every candidate pair of AR coefficients, in one batch."
     A, E = pupil_ar_model(ad, ac, v); n = len(ad); T, F = yc.shape[:2]
     res = kalman_smooth(np.repeat(yc, n, 1), np.repeat(r, n, 1), B, np.tile(A, (F, 1, 1)), np.tile(E, (F, 1, 1)),
-                        np.zeros(3), np.diag(v))                                  # series f * G + g
+                        np.zeros(3), np.diag(v), var=False)                       # series f * G + g
     return (res.mean @ B.T).reshape(T, F, n, 4, 2).transpose(2, 0, 1, 3, 4)
 
 def cv_pupil_ar(xy: np.ndarray,                # (n_members, n_frames, 4, 2) predictions

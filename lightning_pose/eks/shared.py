@@ -356,7 +356,7 @@ def latent_predict(y: np.ndarray,     # (n_frames, n_series, p) a fold's observa
         lg = logs[g:g + step]; k = len(lg)
         rep = lambda a: np.broadcast_to(a[None], (k,) + a.shape).reshape((k * n,) + a.shape[1:])
         res = kalman_smooth(np.tile(y - mu[None], (1, k, 1)), np.tile(r, (1, k, 1)), rep(B), A,
-                            rep(E) * 10. ** lg.reshape(-1)[:, None, None], rep(m0), rep(P0), E_scale=E_scale)
+                            rep(E) * 10. ** lg.reshape(-1)[:, None, None], rep(m0), rep(P0), E_scale=E_scale, var=False)
         om = np.einsum('npd,tnd->tnp', rep(B), res.mean) + rep(mu)[None]
         out[g:g + k] = om.reshape(len(y), k, n, -1).transpose(1, 0, 2, 3)
     return out

@@ -63,8 +63,7 @@ def smooth_candidates(y: np.ndarray,     # (n_frames, n_keypoints, 2) observatio
     step = max(1, max_elements // max(1, T * 2 * K))
     for g in range(0, G, step):
         lg = logs[g:g + step]; n = len(lg)
-        res = rw_smooth(np.tile(y.reshape(T, 2 * K), (1, n)), np.tile(r.reshape(T, 2 * K), (1, n)),
-                        np.repeat(10. ** lg, 2, axis=1).reshape(-1))
+        res = rw_smooth(y.reshape(T, 2 * K), r.reshape(T, 2 * K), np.repeat(10. ** lg, 2, axis=1), var=False)
         out[g:g + n] = res.mean.reshape(T, n, K, 2).transpose(1, 0, 2, 3)
     return out
 
@@ -84,7 +83,14 @@ def cv_smooth_param(xy: np.ndarray,                   # (n_members, n_frames, n_
         folds.append((st.center, np.where(np.isfinite(st.center), st.obs_var, np.nan)))
     centre = ensemble_stats(xy, likelihood, avg_mode).center
     scale = loss_scale(xy, centre)
-    fold_loss = lambda j, logs: heavy_tailed_loss(smooth_candidates(*folds[j], logs), xy[j], scale)
+    T, K = centre.shape[:2]; cache = {}
+    def fold_loss(j, logs):                                   # all folds in one pass: side by side as keypoints
+        if n_grid * T * m * K <= 4_000_000:
+            if logs.tobytes() not in cache:
+                ys, rs = (np.concatenate([f[k] for f in folds], 1) for k in (0, 1))
+                cache.clear(); cache[logs.tobytes()] = smooth_candidates(ys, rs, np.tile(logs, (1, m)))
+            return heavy_tailed_loss(cache[logs.tobytes()][:, :, j * K:(j + 1) * K], xy[j], scale)
+        return heavy_tailed_loss(smooth_candidates(*folds[j], logs), xy[j], scale)
     best, loss = cv_search(fold_loss, m, np.log10(typical_step(centre)), -4., 2., n_grid)
     return 10. ** best, loss
 
