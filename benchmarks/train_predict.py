@@ -36,7 +36,8 @@ Usage (from the repo root):
     PYTHONPATH=. python benchmarks/train_predict.py [--epochs 20] [--sides ref,ours] [--augment none|default]
 On a shared machine, compare training throughput with interleaved rounds (no video prediction; medians and each
 round's ratio, with the load at the start of each round):
-    PYTHONPATH=. python benchmarks/train_predict.py --epochs 3 --check-val 3 --rounds 3
+    PYTHONPATH=. python benchmarks/train_predict.py --epochs 3 --check-val 3 --rounds 3 [--sides ref,ours,ours-bf16]
+(side `ours-bf16`: ours with `training.precision=bf16-mixed`, for CPUs with native bf16 such as AVX512-BF16 or AMX.)
 """
 from __future__ import annotations
 
@@ -277,7 +278,8 @@ def ours_train(spec, out):
     from lightning_pose.train import train
     try: timers = install_epoch_timer()
     except ImportError: timers = []
-    cfg = load_config(ours_yaml(spec), overrides=ours_overrides(spec))
+    extra = ["training.precision=bf16-mixed"] if spec.get("side") == "ours-bf16" else []
+    cfg = load_config(ours_yaml(spec), overrides=ours_overrides(spec) + extra)
     t0 = time.perf_counter()
     model_dir = train(cfg, Path(spec["work"])/"ours_model")
     wall = time.perf_counter() - t0
@@ -307,7 +309,8 @@ def ours_predict(spec, out):
     out.update(predict_wall_s=wall, frames=n, fps=n/wall, torch=torch.__version__)
 
 WORKERS = {("ref", "train"): ref_train, ("ref", "predict"): ref_predict,
-           ("ours", "train"): ours_train, ("ours", "predict"): ours_predict}
+           ("ours", "train"): ours_train, ("ours", "predict"): ours_predict,
+           ("ours-bf16", "train"): ours_train}           # ours with training.precision=bf16-mixed (rounds only)
 
 def worker_main(side, stage, spec_path, out_path):
     spec = json.loads(Path(spec_path).read_text())
@@ -416,7 +419,7 @@ def interleaved_rounds(a, argv, spec, sides, work):
         for side in (sides if i % 2 == 0 else sides[::-1]):
             w = work/f"round{i}_{side}"; w.mkdir(parents=True, exist_ok=True)
             print(f"[{time.strftime('%H:%M:%S')}] round {i + 1}: {side} training {a.epochs} epochs ...", flush=True)
-            tr, _ = run_child(a.ref_python if side == "ref" else sys.executable, side, "train", dict(spec, work=str(w)), w, w/f"{side}_train.log")
+            tr, _ = run_child(a.ref_python if side == "ref" else sys.executable, side, "train", dict(spec, work=str(w), side=side), w, w/f"{side}_train.log")
             if "error" in tr: print(f"{side}: training failed: {tr['error']}", flush=True); continue
             runs[side].append(tr["timing"])
     (work/"rounds.json").write_text(json.dumps(dict(runs=runs, loads=loads), indent=1))
@@ -442,6 +445,10 @@ def interleaved_rounds(a, argv, spec, sides, work):
         per = [r["s_per_step"] / o["s_per_step"] for r, o in zip(runs["ref"], runs["ours"])]
         print(f"{'ref/ours':<10}{'':>9}{med['ref'][0] / med['ours'][0]:>7.2f}x{med['ref'][0] / med['ours'][0]:>6.2f}x"
               f"{med['ref'][1] / med['ours'][1]:>10.2f}x   per round: {', '.join(f'{x:.2f}x' for x in per)}  (>1: ours faster; goal >= 1.5x)")
+    if {"ref", "ours-bf16"} <= set(med):
+        per = [r["s_per_step"] / o["s_per_step"] for r, o in zip(runs["ref"], runs["ours-bf16"])]
+        print(f"{'ref/bf16':<10}{'':>9}{med['ref'][0] / med['ours-bf16'][0]:>7.2f}x{med['ref'][0] / med['ours-bf16'][0]:>6.2f}x"
+              f"{med['ref'][1] / med['ours-bf16'][1]:>10.2f}x   per round: {', '.join(f'{x:.2f}x' for x in per)}  (ours in bf16-mixed, the reference in fp32)")
     return runs
 
 def _probe_ours(python):

@@ -84,6 +84,7 @@ class TrainingConfig:
     lr_gamma: float = 0.5                        # factor on the learning rate at each milestone (0.5: halved)
     unfreeze_epoch: int = 20                     # a pretrained backbone is frozen before this epoch
     check_val_every_n_epoch: int = 5             # validate (and keep the best checkpoint) every this many epochs
+    checkpoint_minutes: float = 5.               # save last.ckpt (for --resume) after the first epoch, then at most this often (0: every epoch)
     early_stopping_patience: int = 3             # stop after this many validations without improvement (0: never)
     train_frac: float = 0.8                      # fraction of the labeled frames used for training
     val_frac: float = 0.1                        # fraction for validation (model selection); the rest is the test split
@@ -290,6 +291,7 @@ def validate_config(cfg: ProjectConfig, # a config built by `from_dict`
         if getattr(t, k) < 1: fail(f"training.{k}", f"must be >= 1, got {getattr(t, k)}")
     if t.min_epochs > t.max_epochs: fail("training.min_epochs", f"{t.min_epochs} exceeds max_epochs {t.max_epochs}")
     if t.lr <= 0: fail("training.lr", f"must be positive, got {t.lr}")
+    if t.checkpoint_minutes < 0: fail("training.checkpoint_minutes", f"must be >= 0 (0: every epoch), got {t.checkpoint_minutes}")
     if not (0 < t.train_frac < 1 and 0 <= t.val_frac < 1 and t.train_frac + t.val_frac <= 1):
         fail("training.train_frac", f"train_frac {t.train_frac} + val_frac {t.val_frac} must lie in (0, 1]")
     if t.train_frames is not None and t.train_frames < 1: fail("training.train_frames", f"must be >= 1, got {t.train_frames}")

@@ -41,9 +41,10 @@ __all__ = ['log', 'MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 
            'prepare_data', 'PoseModule', 'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset',
            'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos', 'model_dir_state', 'check_output',
            'new_model_dir', 'accelerator_of', 'quiet_lightning', 'trainer_hardware', 'hardware_trainer', 'ddp_child',
-           'open_model_dir', 'start_from_checkpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted',
-           'fit_model', 'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch',
-           'check_best_epoch', 'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
+           'open_model_dir', 'start_from_checkpoint', 'LastCheckpoint', 'training_callbacks', 'build_trainer',
+           'TrainingInterrupted', 'fit_model', 'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos',
+           'checkpoint_epoch', 'check_best_epoch', 'check_same_config', 'removed_on_failure', 'train', 'add_arguments',
+           'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
 def build_network(cfg: ProjectConfig,   # project configuration (`model` and `data` sections)
@@ -474,7 +475,7 @@ def check_output(p: Path,              # intended model directory
     if state == "free" or (overwrite and state != "foreign"): return
     if state == "foreign": raise FileExistsError(f"{p} exists and holds files that are not a model directory's; choose another --output")
     if state == "incomplete":
-        raise FileExistsError(f"{p} holds a training run that did not finish" + (" (last.ckpt: its last finished epoch)" if (p/"last.ckpt").is_file() else "")
+        raise FileExistsError(f"{p} holds a training run that did not finish" + (" (last.ckpt: a finished epoch's state)" if (p/"last.ckpt").is_file() else "")
                               + "; pass --resume to continue it, or --overwrite to start again (resume=True / overwrite=True)")
     raise FileExistsError(f"{p} holds a trained model; choose another --output, or pass --overwrite (overwrite=True) to replace it")
 
@@ -562,16 +563,33 @@ def start_from_checkpoint(module: PoseModule,   # the new module (changed in pla
     return init_from_checkpoint(module.net, p, cfg.data.keypoint_names)
 
 # %% ../nbs/10_train.ipynb #c4458b67
+class LastCheckpoint(L.pytorch.callbacks.ModelCheckpoint):
+    "`last.ckpt` at the end of the first epoch, then at an epoch's end once `minutes` have passed since the last one."
+    def __init__(self, dirpath: Path,   # the model directory
+                 minutes: float=5.,     # least time between saves (0: every epoch)
+                ):
+        super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1, every_n_epochs=1,
+                         save_on_train_epoch_end=True, enable_version_counter=False)
+        self.minutes, self.saved_at = minutes, None
+
+    def on_train_epoch_end(self, trainer: L.Trainer, # Lightning's arguments
+                           module: L.LightningModule, # the module being trained
+                          ):
+        "Save as `ModelCheckpoint` does, unless the last save is less than `minutes` old."
+        due = self.saved_at is None or time.monotonic() - self.saved_at >= 60 * self.minutes
+        if not trainer.strategy.broadcast(due): return      # DDP: every process as the first (saving waits for all)
+        super().on_train_epoch_end(trainer, module)
+        self.saved_at = time.monotonic()
+
 def training_callbacks(cfg: ProjectConfig, # project configuration (`training` section)
                        model_dir: Path,    # where the checkpoints go
                        has_val: bool,      # is there a validation split?
                       ) -> tuple[L.pytorch.callbacks.ModelCheckpoint, list]: # the best-checkpoint callback, all callbacks
-    "Best checkpoint by validation heat-map loss, `last.ckpt` after every epoch, learning-rate logging, and early stopping."
+    "Best checkpoint by validation heat-map loss, `last.ckpt` (`LastCheckpoint`), learning-rate logging, and early stopping."
     t, C = cfg.training, L.pytorch.callbacks
     ckpt = C.ModelCheckpoint(dirpath=model_dir, filename="best", monitor="val_heatmap_loss", mode="min", save_top_k=1,
                              enable_version_counter=False)
-    last = C.ModelCheckpoint(dirpath=model_dir, filename="last", monitor=None, save_top_k=1, every_n_epochs=1,
-                             save_on_train_epoch_end=True, enable_version_counter=False)
+    last = LastCheckpoint(model_dir, t.checkpoint_minutes)
     callbacks = [ckpt, last, C.LearningRateMonitor("epoch")]
     if has_val and t.early_stopping_patience > 0:
         callbacks.append(C.EarlyStopping("val_heatmap_loss", patience=t.early_stopping_patience, mode="min"))
