@@ -1,13 +1,15 @@
 """Speed of lightning_pose.eks against the reference `ensemble-kalman-smoother` on the same inputs, in one run.
 
-    python benchmarks/eks_speed.py [--data /work/shared/data] [--ref-python /work/venvs/eksref/bin/python] [--long-frames 100000]
+    python benchmarks/eks_speed.py [--data /work/shared/data] [--ref-python /work/venvs/eksref/bin/python] [--long-frames 100000] [--repeat 3]
 
 Cases (automatic smoothing everywhere, default settings of each package): mirror-mouse-separate (multi-camera, 2 views
 x 4 paws), ibl-pupil (single camera over the 4 keypoints, and pupil), a synthetic calibrated rig (4 distorted cameras x
 4 keypoints, anipose .toml; ours: `--calibration`, the reference: `fit_eks_multicam(calibration=...)`), and long
 synthetic ensembles (5 members x N frames x 17 keypoints, single camera).
 Each job runs in a fresh process; times are the fit call end to end (reading CSVs to writing outputs, excluding
-interpreter start-up and imports); peak RSS is the whole process's.
+interpreter start-up; the package's import is inside the timed call on both sides); peak RSS is the whole process's.
+With `--repeat N` every job runs N times, ours and the reference alternating, and the table shows the medians: the
+first process of a run can pay for a cold page cache (ours 0.72-1.19 s on one case across three single runs).
 """
 import argparse, json, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -61,6 +63,13 @@ def rig_files(folder: Path, n_frames: int=500):
              for i in range(5) for v, c in enumerate(re.cameras)]
     return files, [c.name for c in re.cameras], re.write_calibration(folder / "calib.toml")
 
+def median_run(runs: list[dict]) -> dict:
+    "The median of each figure over repeated runs of one job (the first error if any failed)."
+    bad = [r for r in runs if "error" in r]
+    if bad: return bad[0]
+    import statistics
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
 def load() -> str:
     "The 1, 5 and 15 minute load averages."
     return " ".join(open("/proc/loadavg").read().split()[:3])
@@ -72,6 +81,7 @@ def main():
     ap.add_argument("--rig-frames", type=int, default=500, help="frames of the calibrated-rig case (0: skip)")
     ap.add_argument("--long-frames", type=int, nargs="*", default=[25_000, 100_000], help="lengths of the long synthetic cases (none: skip)")
     ap.add_argument("--skip-ref-long", action="store_true", help="do not run the reference on the long case")
+    ap.add_argument("--repeat", type=int, default=1, help="run every job this many times (ours and ref alternating); report the medians")
     a = ap.parse_args()
     load0 = load()
     data = Path(a.data) / "eks"
@@ -91,20 +101,22 @@ def main():
         cases.append((f"synthetic {n} x 17 singlecam", "singlecam", lf, None, "csv", None))
     rows = []
     for name, variant, files, cams, kind, calib in cases:
-        r = {}
-        for who, py in [("ours", sys.executable), ("ref", a.ref_python)]:
-            if who == "ref" and a.skip_ref_long and name.startswith("synthetic"): r[who] = {"error": "skipped"}; continue
-            out = tmp / f"{who}_{variant}_{len(rows)}" / ("out" if kind == "dir" else "out.csv")
-            if kind == "dir": out.mkdir(parents=True, exist_ok=True)
-            else: out.parent.mkdir(parents=True, exist_ok=True)
-            r[who] = job(py, who, variant, out, files, cams, calib)
-            print(name, who, r[who], flush=True)
-        rows.append((name, r))
+        runs = {"ours": [], "ref": []}
+        for i in range(a.repeat):
+            for who, py in [("ours", sys.executable), ("ref", a.ref_python)][::1 if i % 2 == 0 else -1]:
+                if who == "ref" and a.skip_ref_long and name.startswith("synthetic"): runs[who].append({"error": "skipped"}); continue
+                out = tmp / f"{who}_{variant}_{len(rows)}_{i}" / ("out" if kind == "dir" else "out.csv")
+                if kind == "dir": out.mkdir(parents=True, exist_ok=True)
+                else: out.parent.mkdir(parents=True, exist_ok=True)
+                runs[who].append(job(py, who, variant, out, files, cams, calib))
+                print(name, who, runs[who][-1], flush=True)
+        rows.append((name, {who: median_run(rs) for who, rs in runs.items()}))
     print(f"\ncommand: python {' '.join(sys.argv)}")
     print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load average at the start {load0}, at the end {load()}")
     print("fit: the fit call, CSVs in to CSVs out (wall s); cpu: its CPU seconds, all threads (the fair figure on a loaded machine);")
-    print("process: the whole command including interpreter start and imports (wall s)")
+    print("process: the whole command including interpreter start and imports (wall s)"
+          + (f"; each figure the median of {a.repeat} runs, ours and ref alternating" if a.repeat > 1 else ""))
     print(f"{'case':34s} {'ours fit':>9s} {'ref fit':>8s} {'speed-up':>9s} {'ours cpu':>9s} {'ref cpu':>8s} {'speed-up':>9s} "
           f"{'ours proc':>10s} {'ref proc':>9s} {'speed-up':>9s} {'ours MB':>8s} {'ref MB':>7s}")
     nan = float("nan")

@@ -136,7 +136,7 @@ def _diagonal(A):
     a = np.diagonal(A, axis1=-2, axis2=-1) if (A * (1 - np.eye(d)) == 0).all() else None
     return a is not None and bool((a == 1).all()), a
 
-_BLOCK_ELEMENTS = 2 ** 21   # numbers per block of precomputed per-frame matrices (16 MB)
+_BLOCK_ELEMENTS = 2 ** 18   # numbers per block of precomputed per-frame matrices (2 MB: reused, not new pages)
 
 def _block(n: int, d: int, p: int) -> int:
     "Frames per block of precomputed per-frame matrices."
