@@ -373,7 +373,7 @@ def add_common_arguments(p: argparse.ArgumentParser, # one variant's sub-parser
     p.add_argument("--smooth-select", choices=["cv", "ml"], default="cv",
                    help="automatic smoothing: cross-validation over members (default; 3+ members) or maximum likelihood")
     p.add_argument("--s-frames", type=frame_range, nargs="+", default=None, metavar="START:END",
-                   help="frame ranges on which the smoothing parameter is chosen (default: all, at most 20000 frames)")
+                   help="frame ranges on which the smoothing parameter is chosen (default: all, at most 5000 frames in 5 blocks)")
     p.add_argument("--bodypart-list", nargs="+", default=None, help="keypoints (multicam: body parts) to smooth")
     p.add_argument("--camera-names", nargs="+", default=None, help="camera names (multicam, async), as they appear in the file names")
     p.add_argument("--avg-mode", choices=["median", "mean"], default="median")

@@ -163,7 +163,7 @@ def cv_search(fold_loss: Callable[[int, np.ndarray], np.ndarray], # (member j, (
     return logs[g, np.arange(n)], L[g, np.arange(n)]
 
 # %% ../../nbs/21a_eks.shared.ipynb #ae635d29
-MAX_SELECT_FRAMES = 20_000  # the automatic choice looks at most at this many frames (evenly spread blocks of 1000)
+MAX_SELECT_FRAMES = 5_000  # the automatic choice looks at most at this many frames (evenly spread blocks of 1000)
 
 def selection_frames(n_frames: int,                          # T
                      frame_ranges: Sequence[tuple]|None=None, # [(start, end), ...] half-open, None = open end
