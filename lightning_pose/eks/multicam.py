@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from .ensemble import EnsembleStats, ensemble_stats
-from .shared import (EKSResult, LatentPosterior, MultiViewResult, ROBUST, cv_search, fit_latent_smoother,
+from .shared import (EKSResult, LatentPosterior, MultiViewResult, ROBUST, batched_folds, cv_search, fit_latent_smoother,
                                        fit_pca_model, fold_stats, heavy_tailed_loss, inherit_docments, latent_predict,
                                        loss_scale, part_names, project_views, reweight_outliers, selection_frames,
                                        view_names, view_result, view_stats)
@@ -53,16 +53,15 @@ def multicam_cv_scale(xy: np.ndarray,                # (n_members, n_frames, n_v
     m, T, V, P, _ = xy.shape
     folds = [stack_views(fold_stats(xy, likelihood, j, avg_mode, var_mode, var_prior)) for j in range(m)]
     scale = loss_scale(xy, ensemble_stats(xy, likelihood, avg_mode).center)
-    G, cache = 21, {}
+    G = 21
     together = T * G * m * P <= 1e6                                         # all folds in one smoother pass (<~250 MB)
     def predict_all(logs):                                                  # (G, T, m P, 2V), fold-major series
         y, r = (np.concatenate([f[k] for f in folds], 1) for k in (0, 1))
         tile = lambda a: np.concatenate([a] * m)
         return latent_predict(y, r, tile(B), tile(mu), tile(E), np.tile(logs, (1, m)), max_series=G * m * P)
+    all_folds = batched_folds(predict_all)
     def fold_loss(j, logs):
-        if together:
-            if "pred" not in cache: cache["pred"] = predict_all(logs)      # cv_search asks every fold the same grid
-            pred = cache["pred"][:, :, j * P:(j + 1) * P]
+        if together: pred = all_folds(logs)[:, :, j * P:(j + 1) * P]
         else: pred = latent_predict(*folds[j], B, mu, E, logs)              # (G, T, P, 2V)
         return heavy_tailed_loss(pred.reshape(len(logs), T, P, V, 2).transpose(0, 1, 3, 2, 4), xy[j], scale)
     return 10. ** cv_search(fold_loss, m, np.zeros(P), -3., 2., G)[0]

@@ -19,9 +19,9 @@ from .ensemble import EnsembleStats, ensemble_stats, eks_table
 # %% auto #0
 __all__ = ['MAX_SELECT_FRAMES', 'ROBUST', 'part_names', 'view_names', 'check_smooth_param', 'EKSResult', 'MultiViewResult',
            'inherit_docments', 'search_log_grid', 'fold_stats', 'loss_scale', 'heavy_tailed_loss', 'cv_search',
-           'selection_frames', 'RobustSettings', 'outlier_responsibility', 'robust_variance', 'reweight_outliers',
-           'step_covariance', 'fit_pca_model', 'latent_init', 'latent_loglik', 'fit_latent_smoother', 'latent_predict',
-           'LatentPosterior', 'project_views', 'view_stats', 'view_result']
+           'batched_folds', 'selection_frames', 'RobustSettings', 'outlier_responsibility', 'robust_variance',
+           'reweight_outliers', 'step_covariance', 'fit_pca_model', 'latent_init', 'latent_loglik',
+           'fit_latent_smoother', 'latent_predict', 'LatentPosterior', 'project_views', 'view_stats', 'view_result']
 
 # %% ../../nbs/21a_eks.shared.ipynb #65f78bd8
 def part_names(names: Sequence[str]|None,  # keypoint (or body-part) names; None: kp0, kp1, ...
@@ -161,6 +161,17 @@ def cv_search(fold_loss: Callable[[int, np.ndarray], np.ndarray], # (member j, (
     norm = L / np.maximum(L.min(0), 1e-300)
     g = np.argmin(norm + pool * norm.mean(1, keepdims=True), 0)
     return logs[g, np.arange(n)], L[g, np.arange(n)]
+
+# %% ../../nbs/21a_eks.shared.ipynb #3fb488b6
+def batched_folds(predict_all: Callable[[np.ndarray], np.ndarray], # (G, n) log10 candidates -> every fold's predictions at once
+                 ) -> Callable[[np.ndarray], np.ndarray]:           # the same, computed once per grid (the last one kept)
+    "`predict_all`, memoised on its grid of candidates."
+    cache = {}
+    def predictions(logs: np.ndarray) -> np.ndarray:
+        key = np.asarray(logs).tobytes()
+        if key not in cache: cache.clear(); cache[key] = predict_all(logs)
+        return cache[key]
+    return predictions
 
 # %% ../../nbs/21a_eks.shared.ipynb #ae635d29
 MAX_SELECT_FRAMES = 5_000  # the automatic choice looks at most at this many frames (evenly spread blocks of 1000)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .core import rw_loglik, rw_smooth
 from .ensemble import EnsembleStats, ensemble_stats
-from .shared import (EKSResult, ROBUST, check_smooth_param, cv_search, fold_stats, heavy_tailed_loss,
+from .shared import (EKSResult, ROBUST, batched_folds, check_smooth_param, cv_search, fold_stats, heavy_tailed_loss,
                                        loss_scale, part_names, reweight_outliers, search_log_grid,
                                        selection_frames)
 
@@ -83,13 +83,11 @@ def cv_smooth_param(xy: np.ndarray,                   # (n_members, n_frames, n_
         folds.append((st.center, np.where(np.isfinite(st.center), st.obs_var, np.nan)))
     centre = ensemble_stats(xy, likelihood, avg_mode).center
     scale = loss_scale(xy, centre)
-    T, K = centre.shape[:2]; cache = {}
-    def fold_loss(j, logs):                                   # all folds in one pass: side by side as keypoints
-        if n_grid * T * m * K <= 4_000_000:
-            if logs.tobytes() not in cache:
-                ys, rs = (np.concatenate([f[k] for f in folds], 1) for k in (0, 1))
-                cache.clear(); cache[logs.tobytes()] = smooth_candidates(ys, rs, np.tile(logs, (1, m)))
-            return heavy_tailed_loss(cache[logs.tobytes()][:, :, j * K:(j + 1) * K], xy[j], scale)
+    T, K = centre.shape[:2]
+    ys, rs = (np.concatenate([f[k] for f in folds], 1) for k in (0, 1))            # folds side by side as keypoints
+    together = batched_folds(lambda logs: smooth_candidates(ys, rs, np.tile(logs, (1, m))))
+    def fold_loss(j, logs):
+        if n_grid * T * m * K <= 4_000_000: return heavy_tailed_loss(together(logs)[:, :, j * K:(j + 1) * K], xy[j], scale)
         return heavy_tailed_loss(smooth_candidates(*folds[j], logs), xy[j], scale)
     best, loss = cv_search(fold_loss, m, np.log10(typical_step(centre)), -4., 2., n_grid)
     return 10. ** best, loss
