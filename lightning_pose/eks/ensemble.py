@@ -63,7 +63,7 @@ def member_median(a: np.ndarray, # (n_members, ...) values, NaN = missing
     s = np.sort(a, 0); n = np.isfinite(s).sum(0)
     lo, hi = np.maximum(n - 1, 0) // 2, n // 2
     pick = lambda i: np.take_along_axis(s, i[None], 0)[0]
-    return 0.5 * (pick(lo) + pick(np.minimum(hi, len(a) - 1)))
+    return 0.5 * (pick(lo) + pick(hi))                       # n // 2 <= n - 1 whenever n >= 1
 
 # %% ../../nbs/21_eks.ensemble.ipynb #5ffc33ba
 def ensemble_stats(xy: np.ndarray,                 # (n_members, n_frames, ..., n_keypoints, 2) predictions

@@ -84,11 +84,14 @@ def cv_smooth_param(xy: np.ndarray,                   # (n_members, n_frames, n_
     centre = ensemble_stats(xy, likelihood, avg_mode).center
     scale = loss_scale(xy, centre)
     T, K = centre.shape[:2]
-    ys, rs = (np.concatenate([f[k] for f in folds], 1) for k in (0, 1))            # folds side by side as keypoints
-    together = batched_folds(lambda logs: smooth_candidates(ys, rs, np.tile(logs, (1, m))))
+    together = n_grid * T * m * K <= 4_000_000                                     # all folds in one pass
+    def predict_all(logs):                                                         # folds side by side as keypoints
+        ys, rs = (np.concatenate([f[k] for f in folds], 1) for k in (0, 1))
+        return smooth_candidates(ys, rs, np.tile(logs, (1, m)))
+    all_folds = batched_folds(predict_all)
     def fold_loss(j, logs):
-        if n_grid * T * m * K <= 4_000_000: return heavy_tailed_loss(together(logs)[:, :, j * K:(j + 1) * K], xy[j], scale)
-        return heavy_tailed_loss(smooth_candidates(*folds[j], logs), xy[j], scale)
+        pred = all_folds(logs)[:, :, j * K:(j + 1) * K] if together else smooth_candidates(*folds[j], logs)
+        return heavy_tailed_loss(pred, xy[j], scale)
     best, loss = cv_search(fold_loss, m, np.log10(typical_step(centre)), -4., 2., n_grid)
     return 10. ** best, loss
 
