@@ -9,8 +9,9 @@ so peak resident memory (`wait4` rusage of that child) is per side and per stage
 Figures:
 - steps/ep, s/step, img/s: training throughput at equal work. Both sides run the same number of optimiser steps per
   epoch (ours with `training.min_steps_per_epoch=1`: ceil(56 / 8) = 7 batches, as the reference), so s/step is the
-  wall time from the start of epoch 2 to the end of fit, less the validation passes, over the steps taken, and
-  img/s = batch / (s/step).
+  wall time of the training loops of epochs 2..E (each from the epoch's start to the end of its last step, so data
+  loading is in; validation passes, checkpoint writes and end-of-fit work are per epoch or per fit and are left
+  out, on both sides) over the steps taken, and img/s = batch / (s/step).
 - CPU s/step: the same, in CPU seconds of the training process (all threads; `time.process_time`), which a busy
   machine inflates much less than wall time.
 - s/epoch: wall time from the start of epoch 2 to the end of fit, divided by E - 1 (a Lightning callback injected
@@ -37,7 +38,8 @@ Usage (from the repo root):
 On a shared machine, compare training throughput with interleaved rounds (no video prediction; medians and each
 round's ratio, with the load at the start of each round):
     PYTHONPATH=. python benchmarks/train_predict.py --epochs 3 --check-val 3 --rounds 3 [--sides ref,ours,ours-bf16]
-(side `ours-bf16`: ours with `training.precision=bf16-mixed`, for CPUs with native bf16 such as AVX512-BF16 or AMX.)
+(side `ours-bf16`: ours with `training.precision=bf16-mixed`, for CPUs with native bf16 such as AVX512-BF16 or AMX;
+side `ours-cl`: ours with channels-last convolutions throughout, without the per-stage memory formats.)
 """
 from __future__ import annotations
 
@@ -78,12 +80,16 @@ def set_threads(n):
 
 class EpochTimer:
     "Mixed into a Lightning Callback at runtime: epoch starts, fit end, training steps and validation time per epoch."
-    def __init__(self): self.starts, self.end, self.steps, self.val_s, self._v, self.cpu, self.val_cpu = [], None, [], [], None, [], []
+    def __init__(self):
+        self.starts, self.end, self.steps, self.val_s, self._v, self.cpu, self.val_cpu = [], None, [], [], None, [], []
+        self.loop_end, self.loop_cpu = [], []   # the end of each epoch's last training step (wall, CPU)
     def on_train_epoch_start(self, trainer, pl_module):
         self.starts.append(time.perf_counter()); self.steps.append(0); self.val_s.append(0.)
         self.cpu.append(time.process_time()); self.val_cpu.append(0.)
+        self.loop_end.append(None); self.loop_cpu.append(None)
     def on_train_batch_end(self, trainer, pl_module, *args):
-        if self.steps: self.steps[-1] += 1
+        if self.steps:
+            self.steps[-1] += 1; self.loop_end[-1], self.loop_cpu[-1] = time.perf_counter(), time.process_time()
     def on_validation_start(self, trainer, pl_module): self._v = (time.perf_counter(), time.process_time())
     def on_validation_end(self, trainer, pl_module):
         if self._v is not None and self.val_s:
@@ -118,10 +124,15 @@ def epoch_stats(timers):
     if t.end is None: return None
     k = 1 if n >= 2 else 0
     wall, steps, val = t.end - t.starts[k], sum(t.steps[k:]), sum(t.val_s[k:])
-    step_s = (wall - val) / steps if steps else None   # training steps only: validation passes left out
-    cpu = t.end_cpu - t.cpu[k] - sum(t.val_cpu[k:])    # CPU seconds of the process (all threads): less load-sensitive
+    ep = [i for i in range(k, n) if t.loop_end[i] is not None]
+    # training loops only, from each epoch's start to the end of its last step (data loading included; validation,
+    # checkpoint writes and end-of-fit work left out, as they are per epoch or per fit, not per step)
+    step_s = sum(t.loop_end[i] - t.starts[i] for i in ep) / steps if steps else None
+    cpu = sum(t.loop_cpu[i] - t.cpu[i] for i in ep)   # CPU seconds of the process (all threads): less load-sensitive
+    rest = wall - val - sum(t.loop_end[i] - t.starts[i] for i in ep)
     return dict(s_per_epoch=wall / (n - k), epochs_timed=n - k, first_epoch_s=t.starts[1] - t.starts[0] if k else None,
-                steps_per_epoch=steps / (n - k), s_per_step=step_s, val_s=val, cpu_s_per_step=cpu / steps if steps else None)
+                steps_per_epoch=steps / (n - k), s_per_step=step_s, val_s=val, cpu_s_per_step=cpu / steps if steps else None,
+                other_s=rest)
 
 def pixel_error_table(labels_csv, preds_xy, images):
     "Per-frame, per-keypoint Euclidean error (n_frames, n_keypoints) for `images`, NaN where the label is missing."
@@ -279,6 +290,9 @@ def ours_train(spec, out):
     try: timers = install_epoch_timer()
     except ImportError: timers = []
     extra = ["training.precision=bf16-mixed"] if spec.get("side") == "ours-bf16" else []
+    if spec.get("side") == "ours-cl":      # channels-last throughout, as before per-stage memory formats
+        import lightning_pose.train as lt
+        lt.set_memory_formats = lambda net, n_images=None, hw=None, f=lt.set_memory_formats: f(net)
     cfg = load_config(ours_yaml(spec), overrides=ours_overrides(spec) + extra)
     t0 = time.perf_counter()
     model_dir = train(cfg, Path(spec["work"])/"ours_model")
@@ -310,7 +324,7 @@ def ours_predict(spec, out):
 
 WORKERS = {("ref", "train"): ref_train, ("ref", "predict"): ref_predict,
            ("ours", "train"): ours_train, ("ours", "predict"): ours_predict,
-           ("ours-bf16", "train"): ours_train}           # ours with training.precision=bf16-mixed (rounds only)
+           ("ours-bf16", "train"): ours_train, ("ours-cl", "train"): ours_train}   # rounds only: ours with bf16-mixed, ours channels-last throughout
 
 def worker_main(side, stage, spec_path, out_path):
     spec = json.loads(Path(spec_path).read_text())
@@ -429,9 +443,9 @@ def interleaved_rounds(a, argv, spec, sides, work):
     print(f"machine : {machine()}")
     print(f"load    : 1-min load average at the start of each round: {', '.join('%.2f' % l for l in loads)} (other jobs share the cores)")
     print(f"settings: ResNet-18 random init, {spec['size']}x{spec['size']}, batch {spec['batch']}, {spec['epochs']} epochs "
-          f"(timed from the start of epoch 2, validation passes left out), torch threads {spec['threads']}, "
+          f"(training loops of epochs 2..E timed; validation, checkpoint writes, end of fit apart), torch threads {spec['threads']}, "
           f"dataloader workers {spec['workers']}, augmentation {spec['augment']}, CPU; median of {a.rounds} interleaved rounds")
-    hdr = f"{'side':<10}{'steps/ep':>9}{'s/step':>8}{'img/s':>7}{'CPU s/step':>11}   s/step per round"
+    hdr = f"{'side':<10}{'steps/ep':>9}{'s/step':>8}{'img/s':>7}{'CPU s/step':>11}{'other s':>9}   s/step per round"
     print(hdr); print("-" * len(hdr))
     med = {}
     for side in sides:
@@ -439,16 +453,17 @@ def interleaved_rounds(a, argv, spec, sides, work):
         if not t: print(f"{side:<10} failed"); continue
         sps, cps = statistics.median(x["s_per_step"] for x in t), statistics.median(x["cpu_s_per_step"] for x in t)
         med[side] = (sps, cps)
-        print(f"{side:<10}{t[0]['steps_per_epoch']:>9.0f}{sps:>8.3f}{spec['batch'] / sps:>7.1f}{cps:>11.3f}   "
+        oth = statistics.median(x.get("other_s", float("nan")) for x in t)
+        print(f"{side:<10}{t[0]['steps_per_epoch']:>9.0f}{sps:>8.3f}{spec['batch'] / sps:>7.1f}{cps:>11.3f}{oth:>9.2f}   "
               + ", ".join(f"{x['s_per_step']:.3f}" for x in t))
-    if {"ref", "ours"} <= set(med):
-        per = [r["s_per_step"] / o["s_per_step"] for r, o in zip(runs["ref"], runs["ours"])]
-        print(f"{'ref/ours':<10}{'':>9}{med['ref'][0] / med['ours'][0]:>7.2f}x{med['ref'][0] / med['ours'][0]:>6.2f}x"
-              f"{med['ref'][1] / med['ours'][1]:>10.2f}x   per round: {', '.join(f'{x:.2f}x' for x in per)}  (>1: ours faster; goal >= 1.5x)")
-    if {"ref", "ours-bf16"} <= set(med):
-        per = [r["s_per_step"] / o["s_per_step"] for r, o in zip(runs["ref"], runs["ours-bf16"])]
-        print(f"{'ref/bf16':<10}{'':>9}{med['ref'][0] / med['ours-bf16'][0]:>7.2f}x{med['ref'][0] / med['ours-bf16'][0]:>6.2f}x"
-              f"{med['ref'][1] / med['ours-bf16'][1]:>10.2f}x   per round: {', '.join(f'{x:.2f}x' for x in per)}  (ours in bf16-mixed, the reference in fp32)")
+    print("(other s: seconds of epochs 2..E outside the training loops and validation: checkpoint writes, epoch ends, end of fit)")
+    notes = {"ours": "(>1: ours faster; goal >= 1.5x)", "ours-bf16": "(ours in bf16-mixed, the reference in fp32)",
+             "ours-cl": "(ours with channels-last throughout)"}
+    for side in [s for s in sides if s.startswith("ours") and s in med and "ref" in med]:
+        per = [r["s_per_step"] / o["s_per_step"] for r, o in zip(runs["ref"], runs[side])]
+        name = "ref/" + side.replace("ours-", "") if side != "ours" else "ref/ours"
+        print(f"{name:<10}{'':>9}{med['ref'][0] / med[side][0]:>7.2f}x{med['ref'][0] / med[side][0]:>6.2f}x"
+              f"{med['ref'][1] / med[side][1]:>10.2f}x   per round: {', '.join(f'{x:.2f}x' for x in per)}  {notes.get(side, '')}")
     return runs
 
 def _probe_ours(python):

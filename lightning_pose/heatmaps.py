@@ -14,9 +14,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['KEYS_NEGATIVE', 'rescale_keypoints', 'heatmap_hw', 'visible_mask', 'label_heatmaps', 'spatial_softmax',
-           'upsample_heatmaps', 'soft_argmax', 'upsampled_bound', 'window_estimates', 'soft_argmax_window',
-           'confidence', 'heatmaps_to_keypoints']
+__all__ = ['KEYS_NEGATIVE', 'UPSAMPLED_CHUNK', 'rescale_keypoints', 'heatmap_hw', 'visible_mask', 'label_heatmaps',
+           'spatial_softmax', 'upsample_heatmaps', 'soft_argmax', 'upsampled_bound', 'window_estimates',
+           'soft_argmax_window', 'confidence', 'heatmaps_to_keypoints']
 
 # %% ../nbs/03_heatmaps.ipynb #49cd9d18
 def rescale_keypoints(xy: np.ndarray|Tensor,   # (..., 2) x, y in pixels of an image of size `from_hw`
@@ -200,13 +200,19 @@ def window_estimates(heatmaps: Tensor,           # (B, K, h, w) normalised heat 
     return xy, outside + margin / temperature < top_value
 
 # %% ../nbs/03_heatmaps.ipynb #351fbe84
+UPSAMPLED_CHUNK = 2**20   # upsampled pixels per chunk of maps (4 MB): the passes over them stay in the CPU's cache
+
 def _soft_argmax_inplace(hm: Tensor, image_hw: tuple[int, int], temperature: float) -> Tensor:
-    "The full log-bicubic soft argmax (N, 2) of maps (N, 1, h, w), in place where it can be (no gradients)."
+    "The full log-bicubic soft argmax (N, 2) of maps (N, 1, h, w), in place where it can be (no gradients), by chunks."
     (H, W), (h, w) = image_hw, hm.shape[-2:]
-    up = (_cubic_matrix(h, H, -0.5).to(hm) @ hm.clamp_min(1e-30).log() @ _cubic_matrix(w, W, -0.5).to(hm).T).exp_()
-    e = up.sub_(up.flatten(-2).amax(-1)[..., None, None]).mul_(temperature).exp_()    # the softmax's numerator
-    z = e.sum((-2, -1))
-    return torch.stack([e.sum(-2) @ _grid_coords(W, 1., e) / z, e.sum(-1) @ _grid_coords(H, 1., e) / z], -1)[:, 0]
+    My, MxT = _cubic_matrix(h, H, -0.5).to(hm), _cubic_matrix(w, W, -0.5).to(hm).T
+    xs, ys, out = _grid_coords(W, 1., hm), _grid_coords(H, 1., hm), []
+    for x in hm.split(max(1, UPSAMPLED_CHUNK // (H * W))):
+        up = (My @ x.clamp_min(1e-30).log() @ MxT).exp_()
+        e = up.sub_(up.flatten(-2).amax(-1)[..., None, None]).mul_(temperature).exp_()    # the softmax's numerator
+        z = e.sum((-2, -1))
+        out.append(torch.stack([e.sum(-2) @ xs / z, e.sum(-1) @ ys / z], -1)[:, 0])
+    return torch.cat(out) if out else hm.new_zeros(0, 2)
 
 def soft_argmax_window(heatmaps: Tensor,           # (B, K, h, w) normalised heat maps
                        image_hw: tuple[int, int],  # (height, width) of the network input, a multiple of (h, w)

@@ -17,10 +17,10 @@ from .config import ProjectConfig, backbone_stride
 from .heatmaps import spatial_softmax, heatmaps_to_keypoints, rescale_keypoints
 
 # %% auto #0
-__all__ = ['BACKBONES', 'TRANSFORMERS', 'Backbone', 'build_backbone', 'ViTBackbone', 'build_transformer', 'HeatmapHead',
-           'HeatmapModel', 'freeze_backbone', 'ConvGRUCell', 'BiConvGRU', 'ContextModel', 'select_confident',
-           'build_model', 'match_keypoints', 'copy_keypoint_channels', 'head_keypoint_dims', 'transfer_weights',
-           'read_checkpoint', 'init_from_checkpoint']
+__all__ = ['BACKBONES', 'TRANSFORMERS', 'RESNET_STAGE_STRIDES', 'Backbone', 'build_backbone', 'ViTBackbone', 'build_transformer',
+           'HeatmapHead', 'HeatmapModel', 'freeze_backbone', 'stage_formats', 'set_memory_formats', 'ConvGRUCell',
+           'BiConvGRU', 'ContextModel', 'select_confident', 'build_model', 'match_keypoints', 'copy_keypoint_channels',
+           'head_keypoint_dims', 'transfer_weights', 'read_checkpoint', 'init_from_checkpoint']
 
 # %% ../nbs/07_models.ipynb #fc3d4ff0
 BACKBONES = {  # name -> family; all have stride 32
@@ -83,6 +83,7 @@ class Backbone(nn.Module):
         super().__init__()
         self.net, self.family = net, family
         setattr(self.net, _CLASSIFIER[family], nn.Identity())   # unused; drops 2M parameters for ResNet-50
+        self.stage_formats = {}                                 # ResNet stage -> memory format of its input (`set_memory_formats`)
 
 @patch
 def forward(self: Backbone,
@@ -90,10 +91,12 @@ def forward(self: Backbone,
            ) -> Tensor:    # (B, C, H/32, W/32) features
     "The classifier's convolutional layers only."
     n = self.net
-    if self.family == 'resnet':
-        x = n.maxpool(n.relu(n.bn1(n.conv1(x))))
-        return n.layer4(n.layer3(n.layer2(n.layer1(x))))
-    return n.features(x)
+    if self.family != 'resnet': return n.features(x)
+    x = n.maxpool(n.relu(n.bn1(n.conv1(x))))
+    for s in ('layer1', 'layer2', 'layer3', 'layer4'):
+        f = self.stage_formats.get(s)
+        x = getattr(n, s)(x if f is None else x.contiguous(memory_format=f))
+    return x
 
 def build_backbone(name: str='resnet50',           # a key of `BACKBONES` or of `TRANSFORMERS`
                    pretrained: bool|str|Path=True,  # ImageNet weights (torchvision, downloaded once), False, or a local weights file
@@ -230,6 +233,34 @@ def freeze_backbone(model: nn.Module,   # a model with a `backbone`
     "Stop (or restart) gradient updates of `model.backbone`."
     for p in model.backbone.parameters(): p.requires_grad_(not frozen)
     return model
+
+# %% ../nbs/07_models.ipynb #8e6b20e3
+RESNET_STAGE_STRIDES = {'layer1': 4, 'layer2': 4, 'layer3': 8, 'layer4': 16}   # input pixels per pixel of each stage's input
+
+def stage_formats(net: HeatmapModel,    # a network; only ResNet backbones have stages to choose
+                  n_images: int,        # frames per backbone forward in training (the batch; B (2J+1) for the TCN)
+                  hw: tuple[int, int],  # (H, W) of the network input
+                 ) -> dict[str, torch.memory_format]: # each ResNet stage's format ({} for other backbones)
+    "Channels-last for a stage whose input outnumbers its k x k convolution weights, contiguous for the others."
+    if getattr(net.backbone, 'family', None) != 'resnet': return {}
+    out = {}
+    for s, st in RESNET_STAGE_STRIDES.items():
+        stage = getattr(net.backbone.net, s)
+        acts = n_images * stage[0].conv1.in_channels * math.ceil(hw[0] / st) * math.ceil(hw[1] / st)
+        weights = sum(m.weight.numel() for m in stage.modules() if isinstance(m, nn.Conv2d) and m.kernel_size != (1, 1))
+        out[s] = torch.channels_last if acts >= weights else torch.contiguous_format
+    return out
+
+def set_memory_formats(net: HeatmapModel,            # changed in place
+                       n_images: int|None=None,      # frames per training forward; None: channels-last throughout
+                       hw: tuple[int, int]=(256, 256), # (H, W) of the network input
+                      ) -> HeatmapModel:             # `net`
+    "Channels-last parameters, except in the stages `stage_formats` keeps contiguous; each stage's input follows it."
+    fmts = {} if n_images is None else stage_formats(net, n_images, hw)
+    net.to(memory_format=torch.channels_last)
+    for s, f in fmts.items(): getattr(net.backbone.net, s).to(memory_format=f)
+    if hasattr(net.backbone, 'stage_formats'): net.backbone.stage_formats = fmts
+    return net
 
 # %% ../nbs/07_models.ipynb #21a06b00
 class ConvGRUCell(nn.Module):

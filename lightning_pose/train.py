@@ -33,7 +33,7 @@ from .data import VIDEO_EXTS, LabeledDataModule, LabeledFrames
 from .heatmaps import label_heatmaps, rescale_keypoints, spatial_softmax, visible_mask
 from .io import atomic_write, check_new_outputs, pose_df, read_pose_csv, pose_array, write_pose_csv
 from .losses import LOSSES, LossFactory, heatmap_loss, heatmap_pixel_cost
-from .models import ContextModel, HeatmapModel, build_model, freeze_backbone, init_from_checkpoint
+from .models import ContextModel, HeatmapModel, build_model, freeze_backbone, init_from_checkpoint, set_memory_formats
 from .video import PredictionSequences
 
 # %% auto #0
@@ -253,7 +253,9 @@ def on_load_checkpoint(self: PoseModule,
 def on_fit_start(self: PoseModule):
     "Move the loss factory's buffers to the network's device, convolutions to channels-last; under DDP, one share of clips each."
     if self.loss_factory is not None: self.loss_factory.to(self.device)
-    self.net.to(memory_format=torch.channels_last)            # oneDNN / cuDNN convolutions run faster on NHWC weights
+    n = self.cfg.training.batch_size * (2 * self.cfg.model.context_frames + 1 if self.is_context else 1)
+    # NHWC convolutions are faster (oneDNN, cuDNN); on the CPU, ResNet stages with more weights than activations stay NCHW
+    set_memory_formats(self.net, n if self.device.type == "cpu" else None, self.image_hw)
     if hasattr(self.unlabeled, "shard"): self.unlabeled.shard(self.global_rank, self.trainer.world_size)
 
 # %% ../nbs/10_train.ipynb #c1c6fa56
