@@ -14,9 +14,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['KEYS_NEGATIVE', 'UPSAMPLED_CHUNK', 'rescale_keypoints', 'heatmap_hw', 'visible_mask', 'label_heatmaps',
-           'spatial_softmax', 'upsample_heatmaps', 'soft_argmax', 'upsampled_bound', 'window_estimates',
-           'soft_argmax_window', 'confidence', 'heatmaps_to_keypoints']
+__all__ = ['SHARPENED_FLOOR', 'KEYS_NEGATIVE', 'UPSAMPLED_CHUNK', 'rescale_keypoints', 'heatmap_hw', 'visible_mask',
+           'label_heatmaps', 'spatial_softmax', 'upsample_heatmaps', 'soft_argmax', 'upsampled_bound',
+           'window_estimates', 'soft_argmax_window', 'confidence', 'heatmaps_to_keypoints']
 
 # %% ../nbs/03_heatmaps.ipynb #49cd9d18
 def rescale_keypoints(xy: np.ndarray|Tensor,   # (..., 2) x, y in pixels of an image of size `from_hw`
@@ -133,6 +133,13 @@ def soft_argmax(heatmaps: Tensor,            # (B, K, h, w) normalised heat maps
     return torch.stack([x, y], -1)
 
 # %% ../nbs/03_heatmaps.ipynb #38b0d4c3
+SHARPENED_FLOOR = -80.   # exponents below this are raised to it: weights under e^-80 (2e-35) never become denormal floats
+
+def _sharpened(up: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
+    "The softmax numerator exp(tau (u - max u)) of maps (..., h, w), in place, and each map's maximum (...)."
+    top = up.flatten(-2).amax(-1)
+    return up.sub_(top[..., None, None]).mul_(temperature).clamp_min_(SHARPENED_FLOOR).exp_(), top
+
 def _window_index(peak: Tensor, n: int, size: int) -> Tensor:
     "First cell of an `n`-cell window centred on `peak` (clamped inside `size` cells)."
     return (peak - n // 2).clamp(0, size - n)
@@ -155,12 +162,11 @@ def _local_soft_argmax(logh: Tensor, image_hw: tuple[int, int], top: Tensor, lef
     rows, cols = _window_index(top + n // 2, P, h), _window_index(left + n // 2, P, w)   # first cells of the kernel's support
     patch = logh.unfold(1, P, 1).unfold(2, P, 1)[torch.arange(N, device=dev), rows, cols]   # (N, P, P)
     My, Mx = _window_matrices(h, H, n).to(logh)[top], _window_matrices(w, W, n).to(logh)[left]
-    up = (My @ patch @ Mx.transpose(1, 2)).exp()                                  # (N, n sy, n sx)
-    p = spatial_softmax(up, temperature)
+    e, peak = _sharpened((My @ patch @ Mx.transpose(1, 2)).exp(), temperature)   # (N, n sy, n sx), (N,)
     ys = top[:, None] * (H // h) + torch.arange(n * (H // h), device=dev)
     xs = left[:, None] * (W // w) + torch.arange(n * (W // w), device=dev)
-    xy = torch.stack([(p.sum(-2) * _grid_coords(W, 1., p)[xs]).sum(-1), (p.sum(-1) * _grid_coords(H, 1., p)[ys]).sum(-1)], -1)
-    return xy, up.flatten(1).max(1).values
+    xy = torch.stack([(e.sum(-2) * _grid_coords(W, 1., e)[xs]).sum(-1), (e.sum(-1) * _grid_coords(H, 1., e)[ys]).sum(-1)], -1)
+    return xy / e.sum((-2, -1))[:, None], peak
 
 # %% ../nbs/03_heatmaps.ipynb #67558f71
 KEYS_NEGATIVE = 0.28125   # largest total negative weight of the 2D Keys (a = -0.5) kernel: 2 n + 2 n^2, n = 1/8 in 1D
@@ -192,7 +198,7 @@ def window_estimates(heatmaps: Tensor,           # (B, K, h, w) normalised heat 
     B, K, h, w = heatmaps.shape
     n = 2 * radius + 1
     hm = heatmaps.float().reshape(B * K, h, w)
-    logh, peak = hm.clamp_min(1e-30).log(), hm.flatten(1).argmax(1)
+    logh, peak = hm.clamp_min(1e-30).log(), hm.flatten(1).max(1).indices   # the first maximum, as argmax
     top, left = _window_index(peak // w, n, h), _window_index(peak % w, n, w)
     xy, top_value = _local_soft_argmax(logh, image_hw, top, left, n, temperature)
     inside = _read_inside(top, n, h)[:, :, None] & _read_inside(left, n, w)[:, None, :]
@@ -208,8 +214,7 @@ def _soft_argmax_inplace(hm: Tensor, image_hw: tuple[int, int], temperature: flo
     My, MxT = _cubic_matrix(h, H, -0.5).to(hm), _cubic_matrix(w, W, -0.5).to(hm).T
     xs, ys, out = _grid_coords(W, 1., hm), _grid_coords(H, 1., hm), []
     for x in hm.split(max(1, UPSAMPLED_CHUNK // (H * W))):
-        up = (My @ x.clamp_min(1e-30).log() @ MxT).exp_()
-        e = up.sub_(up.flatten(-2).amax(-1)[..., None, None]).mul_(temperature).exp_()    # the softmax's numerator
+        e, _ = _sharpened((My @ x.clamp_min(1e-30).log() @ MxT).exp_(), temperature)
         z = e.sum((-2, -1))
         out.append(torch.stack([e.sum(-2) @ xs / z, e.sum(-1) @ ys / z], -1)[:, 0])
     return torch.cat(out) if out else hm.new_zeros(0, 2)

@@ -351,12 +351,11 @@ class PredictionSequences:
             yield from dali_sequence_chunks(self.video, self.batch_size, self.hw, self.decode_device, self.device, self.num_threads)
             return
         start = 0
-        for x in iter_frames(self.video, self.batch_size):
+        for x in prefetch(iter_frames(self.video, self.batch_size)):      # decoded ahead of the network, resized here
             yield prediction_frames(x, self.hw, self.device), np.arange(start, start + len(x)); start += len(x)
 
     def __iter__(self) -> Iterator[dict]:
         A = torch.eye(2, 3)
-        chunks = prefetch(self._chunks()) if self.backend == "cpu" else self._chunks()   # decode ahead of the network
-        for x, i in _with_context(chunks, self.batch_size, self.context):
+        for x, i in _with_context(self._chunks(), self.batch_size, self.context):
             yield dict(frames=x, frame_idx=torch.as_tensor(i, dtype=torch.int64), context=self.context, video=self.video,
                        orig_hw=(self.info.height, self.info.width), affine=A)
