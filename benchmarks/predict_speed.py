@@ -151,13 +151,16 @@ def one_round(ours: dict, refs: dict, video: Path, a, work: Path) -> dict:
     return r
 
 
-def onnx_vs_torch(work: Path, size: int) -> tuple[float, float]:
-    "Largest |difference| between the torch and ONNX CSVs: keypoints (px), likelihood."
+def onnx_vs_torch(work: Path, size: int, orig_hw: tuple[int, int]) -> dict:
+    "Largest |difference| between the torch and ONNX CSVs: keypoints (frame px, network-input px, at likelihood >= 0.5), likelihood."
     import numpy as np, pandas as pd
     a, b = (pd.read_csv(work/f"s{size}"/f"{rt}.csv", header=[0, 1, 2], index_col=0) for rt in ("torch", "onnx"))
     lik = a.columns.get_level_values(-1) == "likelihood"
     d = np.abs(a.to_numpy(float) - b.to_numpy(float))
-    return float(d[:, ~lik].max()), float(d[:, lik].max())
+    dxy, conf = d[:, ~lik], np.repeat(a.to_numpy(float)[:, lik], 2, axis=1)           # x, y columns; each one's likelihood
+    scale = np.tile([size / orig_hw[1], size / orig_hw[0]], dxy.shape[1] // 2)         # frame px -> network-input px
+    return dict(px=float(dxy.max()), net_px=float((dxy * scale).max()), confident_px=float(dxy[conf >= 0.5].max(initial=0.)),
+                lik=float(d[:, lik].max()), n_over=int((dxy > 1e-3).sum()), n=int(dxy.size))
 
 
 def main(argv=None):
@@ -232,8 +235,9 @@ def print_table(a, argv, sizes, rounds, refs, video, work):
         if isinstance(refs.get(size), str): print(f"      reference failed: {refs[size]}")
         err = next((r[f"{size}_ref_error"] for r in rounds if f"{size}_ref_error" in r), None)
         if err: print(f"      reference failed: {err}")
-        px, lik = onnx_vs_torch(work, size)
-        print(f"      onnx vs torch on the whole video: max |difference| {px:.1e} px, {lik:.1e} likelihood")
+        o = onnx_vs_torch(work, size, (video_info(video).height, video_info(video).width))
+        print(f"      onnx vs torch on the whole video: max |difference| {o['px']:.1e} frame px ({o['net_px']:.1e} network-input px; "
+              f"{o['confident_px']:.1e} px where likelihood >= 0.5; {o['n_over']} of {o['n']} coordinates over 1e-3 px), {o['lik']:.1e} likelihood")
     print("per round (fr/s or img/s): " + "; ".join(", ".join(f"{k}={v:.1f}" for k, v in r.items() if isinstance(v, float) and k != "load" and "cpu" not in k) for r in rounds))
 
 

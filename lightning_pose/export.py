@@ -114,6 +114,7 @@ class OnnxPoseModel:
             raise FileNotFoundError(f"{self.path}: no exported model; run `litpose export {p} --format onnx` first")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads, opts.inter_op_num_threads = threads or torch.get_num_threads(), 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")   # idle threads sleep: video decoding and torch share the cores
         avail = ort.get_available_providers()
         providers = providers or [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in avail]
         self.session = ort.InferenceSession(str(self.path), opts, providers=providers)
