@@ -15,8 +15,8 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['SHARPENED_FLOOR', 'KEYS_NEGATIVE', 'UPSAMPLED_CHUNK', 'rescale_keypoints', 'heatmap_hw', 'visible_mask',
-           'label_heatmaps', 'spatial_softmax', 'upsample_heatmaps', 'soft_argmax', 'upsampled_bound',
-           'window_estimates', 'soft_argmax_window', 'confidence', 'heatmaps_to_keypoints']
+           'label_heatmaps', 'spatial_softmax', 'upsample_heatmaps', 'sharpened_softmax', 'soft_argmax',
+           'upsampled_bound', 'window_estimates', 'soft_argmax_window', 'confidence', 'heatmaps_to_keypoints']
 
 # %% ../nbs/03_heatmaps.ipynb #49cd9d18
 def rescale_keypoints(xy: np.ndarray|Tensor,   # (..., 2) x, y in pixels of an image of size `from_hw`
@@ -107,6 +107,32 @@ def upsample_heatmaps(heatmaps: Tensor,           # (..., h, w)
     logh = heatmaps.clamp_min(1e-30).log()       # zeros (missing keypoints, underflowed tails) stay finite
     return (My @ logh @ Mx.T).exp()
 
+# %% ../nbs/03_heatmaps.ipynb #b2e1d4c3
+SHARPENED_FLOOR = -60.   # exponents of the sharpened softmax are at least this: no weight falls to a denormal float
+
+def _sharpened(u: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
+    "The softmax numerator exp(tau (u - max u)) of maps (..., h, w), in place, and each map's maximum (...)."
+    top = u.flatten(-2).amax(-1)
+    return u.sub_(top[..., None, None]).mul_(temperature).clamp_min_(SHARPENED_FLOOR).exp_(), top
+
+class _SharpenedSoftmax(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, u: Tensor, temperature: float) -> Tensor:
+        e, _ = _sharpened(u.clone(), temperature)
+        p = e.div_(e.sum((-2, -1), keepdim=True))
+        ctx.save_for_backward(p); ctx.temperature = temperature
+        return p
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        p, = ctx.saved_tensors
+        return ctx.temperature * p * (g - (p * g).sum((-2, -1), keepdim=True)), None
+
+def sharpened_softmax(u: Tensor,           # (..., h, w) maps
+                      temperature: float,  # tau, multiplies `u`
+                     ) -> Tensor:          # (..., h, w), each map sums to 1
+    "`spatial_softmax(u, temperature)` with exponents floored at `SHARPENED_FLOOR` (no denormal floats); softmax gradients."
+    return _SharpenedSoftmax.apply(u, temperature)
+
 # %% ../nbs/03_heatmaps.ipynb #2982797d
 def _grid_coords(n: int, scale: float, like: Tensor) -> Tensor:
     "Image coordinates of the centres of `n` grid cells that each cover `scale` image pixels."
@@ -127,19 +153,12 @@ def soft_argmax(heatmaps: Tensor,            # (B, K, h, w) normalised heat maps
             hm = upsample_heatmaps(hm, (H, W), interpolation)
             xs, ys = _grid_coords(W, 1., hm), _grid_coords(H, 1., hm)
         else: xs, ys = _grid_coords(w, W / w, hm), _grid_coords(h, H / h, hm)
-        p = spatial_softmax(hm, temperature)
+        p = sharpened_softmax(hm, temperature)
         x = (p.sum(-2) * xs).sum(-1)      # marginal over rows, then expectation over columns
         y = (p.sum(-1) * ys).sum(-1)
     return torch.stack([x, y], -1)
 
 # %% ../nbs/03_heatmaps.ipynb #38b0d4c3
-SHARPENED_FLOOR = -80.   # exponents below this are raised to it: weights under e^-80 (2e-35) never become denormal floats
-
-def _sharpened(up: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
-    "The softmax numerator exp(tau (u - max u)) of maps (..., h, w), in place, and each map's maximum (...)."
-    top = up.flatten(-2).amax(-1)
-    return up.sub_(top[..., None, None]).mul_(temperature).clamp_min_(SHARPENED_FLOOR).exp_(), top
-
 def _window_index(peak: Tensor, n: int, size: int) -> Tensor:
     "First cell of an `n`-cell window centred on `peak` (clamped inside `size` cells)."
     return (peak - n // 2).clamp(0, size - n)
