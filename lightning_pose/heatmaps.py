@@ -116,6 +116,7 @@ def _sharpened(u: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
     return u.sub_(top[..., None, None]).mul_(temperature).clamp_min_(SHARPENED_FLOOR).exp_(), top
 
 class _SharpenedSoftmax(torch.autograd.Function):
+    "Softmax over each map of tau u, exponents floored; backward is the softmax's, from the saved output only."
     @staticmethod
     def forward(ctx, u: Tensor, temperature: float) -> Tensor:
         e, _ = _sharpened(u.clone(), temperature)
