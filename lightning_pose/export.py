@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -112,12 +113,9 @@ class OnnxPoseModel:
         self.path = p/"model.onnx" if p.is_dir() else p
         if not self.path.is_file():
             raise FileNotFoundError(f"{self.path}: no exported model; run `litpose export {p} --format onnx` first")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads, opts.inter_op_num_threads = threads or torch.get_num_threads(), 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")   # idle threads sleep: video decoding and torch share the cores
         avail = ort.get_available_providers()
-        providers = providers or [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in avail]
-        self.session = ort.InferenceSession(str(self.path), opts, providers=providers)
+        self.threads, self.providers = threads, providers or [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in avail]
+        self._sessions, self._lock = {}, threading.Lock()
         meta = self.session.get_modelmeta().custom_metadata_map
         if "lightning_pose.config" not in meta: raise ValueError(f"{self.path}: not exported by lightning_pose (no config in its metadata)")
         config = json.loads(meta["lightning_pose.config"])
@@ -129,6 +127,19 @@ class OnnxPoseModel:
         self.input_name = self.session.get_inputs()[0].name
 
 # %% ../nbs/10a_export.ipynb #8a15482a
+@patch(as_prop=True)
+def session(self: OnnxPoseModel):
+    "The onnxruntime session for the calling thread's torch threads (or `threads`): one per thread count, made once."
+    import onnxruntime as ort
+    n = self.threads or torch.get_num_threads()
+    with self._lock:
+        if n not in self._sessions:
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads, opts.inter_op_num_threads = n, 1
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")   # idle threads sleep: video decoding and torch share the cores
+            self._sessions[n] = ort.InferenceSession(str(self.path), opts, providers=self.providers)
+        return self._sessions[n]
+
 @patch
 def run(self: OnnxPoseModel,
         frames: Tensor,   # (B, 3, H, W) frames (a clip for the TCN)
@@ -137,6 +148,7 @@ def run(self: OnnxPoseModel,
     x = frames.detach().to("cpu", torch.float32).contiguous().numpy()
     return [torch.from_numpy(o) for o in self.session.run(None, {self.input_name: x})]
 
+# %% ../nbs/10a_export.ipynb #cb0e10b8
 @patch
 def __call__(self: OnnxPoseModel,
              images: Tensor, # (B, 3, H, W) frames

@@ -213,20 +213,25 @@ def window_estimates(heatmaps: Tensor,           # (B, K, h, w) normalised heat 
                      temperature: float=1000.,   # sharpening before the expectation
                      radius: int=6,              # r: windows of 2r + 1 heat-map pixels
                      margin: float=40.,          # pixels whose sharpened weight is below exp(-margin) may be left out
-                    ) -> tuple[Tensor, Tensor]:  # (B*K, 2) estimates on the windows, (B*K,) where they are exact
+                    ) -> tuple[Tensor, Tensor]:  # (B*K, 2) estimates on the windows (NaN: not tried), (B*K,) where they are exact
     "Soft argmax of each map on a window around its peak, and whether every pixel left out weighs below exp(-margin)."
     B, K, h, w = heatmaps.shape
     n = 2 * radius + 1
     hm = heatmaps.float().reshape(B * K, h, w)
-    logh, peak = hm.clamp_min(1e-30).log(), hm.flatten(1).max(1).indices   # the first maximum, as argmax
+    logh = hm.clamp_min(1e-30).log()
+    bound = upsampled_bound(logh)
+    tried = (bound.flatten(1).amax(1).exp() > margin / temperature).nonzero()[:, 0]  # flatter maps peak below the margin: no window is exact
+    logh, bound, peak = logh[tried], bound[tried], hm[tried].flatten(1).max(1).indices  # the first maximum, as argmax
     top, left = _window_index(peak // w, n, h), _window_index(peak % w, n, w)
-    xy, top_value = _local_soft_argmax(logh, image_hw, top, left, n, temperature)
+    xy_w, top_value = _local_soft_argmax(logh, image_hw, top, left, n, temperature)
     inside = _read_inside(top, n, h)[:, :, None] & _read_inside(left, n, w)[:, None, :]
-    outside = upsampled_bound(logh).masked_fill(inside, -torch.inf).flatten(1).max(1).values.exp()
-    return xy, outside + margin / temperature < top_value
+    outside = bound.masked_fill_(inside, -torch.inf).flatten(1).max(1).values.exp()
+    xy, ok = hm.new_full((B * K, 2), torch.nan), torch.zeros(B * K, dtype=torch.bool, device=hm.device)
+    xy[tried], ok[tried] = xy_w, outside + margin / temperature < top_value
+    return xy, ok
 
 # %% ../nbs/03_heatmaps.ipynb #351fbe84
-UPSAMPLED_CHUNK = 2**20   # upsampled pixels per chunk of maps (4 MB): the passes over them stay in the CPU's cache
+UPSAMPLED_CHUNK = 2**17   # upsampled pixels per chunk of maps (512 kB): the passes over them stay in the CPU's cache
 
 def _soft_argmax_inplace(hm: Tensor, image_hw: tuple[int, int], temperature: float) -> Tensor:
     "The full log-bicubic soft argmax (N, 2) of maps (N, 1, h, w), in place where it can be (no gradients), by chunks."

@@ -5,6 +5,7 @@
 # %% ../nbs/10_train.ipynb #dfbbbd09
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime
@@ -16,6 +17,7 @@ import shutil
 import signal
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import lightning as L
@@ -39,12 +41,12 @@ from .video import PredictionSequences
 # %% auto #0
 __all__ = ['log', 'MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'check_losses',
            'prepare_data', 'PoseModule', 'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset',
-           'predict_labeled', 'split_errors', 'video_predictions', 'listed_videos', 'model_dir_state', 'check_output',
-           'new_model_dir', 'accelerator_of', 'quiet_lightning', 'trainer_hardware', 'hardware_trainer', 'ddp_child',
-           'open_model_dir', 'start_from_checkpoint', 'LastCheckpoint', 'training_callbacks', 'build_trainer',
-           'TrainingInterrupted', 'fit_model', 'load_best', 'score_labeled', 'write_summary', 'predict_listed_videos',
-           'checkpoint_epoch', 'check_best_epoch', 'check_same_config', 'removed_on_failure', 'train', 'add_arguments',
-           'run']
+           'predict_labeled', 'split_errors', 'prediction_workers', 'torch_threads', 'video_predictions',
+           'listed_videos', 'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of', 'quiet_lightning',
+           'trainer_hardware', 'hardware_trainer', 'ddp_child', 'open_model_dir', 'start_from_checkpoint',
+           'LastCheckpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best',
+           'score_labeled', 'write_summary', 'predict_listed_videos', 'checkpoint_epoch', 'check_best_epoch',
+           'check_same_config', 'removed_on_failure', 'train', 'add_arguments', 'run']
 
 # %% ../nbs/10_train.ipynb #7b27480c
 def build_network(cfg: ProjectConfig,   # project configuration (`model` and `data` sections)
@@ -424,21 +426,46 @@ def predict_resized(self: PoseModule,
     xy = rescale_keypoints(pred["keypoints"], self.image_hw, tuple(orig_hw))
     return xy.float().cpu().numpy(), pred["confidence"].float().cpu().numpy()
 
+def prediction_workers(device: str|torch.device, # where the network runs
+                       threads: int|None=None,   # CPU threads to use (None: torch's)
+                      ) -> tuple[int, int]:      # (batches predicted side by side, torch threads for each)
+    "How prediction shares the CPU: on it, up to 4 batches side by side with the threads split among them; elsewhere one."
+    n = threads or torch.get_num_threads()
+    if torch.device(device).type != "cpu" or n < 2: return 1, n
+    w = min(n, 4)
+    return w, n // w
+
+@contextlib.contextmanager
+def torch_threads(n: int, # torch's intra-op threads inside the block
+                 ):
+    "Set torch's intra-op threads for a block, and restore them after it."
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
+
 def video_predictions(module: PoseModule,    # a trained module, in eval mode
                       video: str|Path,       # a video file
                       batch_size: int=32,    # frames per batch
                       backend: str="auto",   # video decoding backend (`lightning_pose.video`)
                       progress: bool=False,  # show a progress bar
                      ) -> tuple[np.ndarray, np.ndarray]: # (n_frames, K, 2) keypoints in the video's pixels, (n_frames, K) confidence
-    "Predict every frame of a video, streamed in batches."
+    "Predict every frame of a video, streamed in batches (on the CPU, several at once: `prediction_workers`)."
     from tqdm.auto import tqdm
     J = module.cfg.model.context_frames if module.is_context else 0
     seqs = PredictionSequences(video, batch_size, context=J, resize_hw=module.image_hw, backend=backend, device=module.device)
     n, K = seqs.info.n_frames, module.hparams.n_keypoints
     xy, conf = np.full((n, K, 2), np.nan, np.float32), np.full((n, K), np.nan, np.float32)
-    for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
-        idx = b["frame_idx"].numpy()
-        xy[idx], conf[idx] = module.predict_resized(b["frames"], tuple(b["orig_hw"]))
+    workers, threads = prediction_workers(module.device)
+    pending = collections.deque()                    # (frame indices, future) in video order
+    def collect():
+        idx, f = pending.popleft()
+        xy[idx], conf[idx] = f.result()
+    with torch_threads(threads), ThreadPoolExecutor(workers) as pool:
+        for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
+            pending.append((b["frame_idx"].numpy(), pool.submit(module.predict_resized, b["frames"], tuple(b["orig_hw"]))))
+            while len(pending) > workers: collect()
+        while pending: collect()
     if np.isnan(xy).all(-1).all(-1).any(): raise RuntimeError(f"{video}: some frames were not predicted")
     return xy, conf
 

@@ -282,7 +282,7 @@ def prediction_frames(frames: np.ndarray,             # (T, H, W, 3) uint8 RGB
     x = torch.as_tensor(frames).to(device).permute(0, 3, 1, 2)          # channels-last memory: the fast uint8 kernel
     if resize_hw is not None and tuple(x.shape[-2:]) != tuple(resize_hw):
         x = F.interpolate(x, size=tuple(resize_hw), mode="bilinear", align_corners=False, antialias=True)
-    return normalize(x.float()).contiguous()
+    return normalize(x.contiguous().float())                            # uint8 made contiguous first: the cheap copy
 
 # %% ../nbs/06_video.ipynb #2cb89aa9
 def prefetch(items,           # an iterable (a video reader)
