@@ -13,7 +13,8 @@ each measuring at every size, in this order, so that the machine's load hits all
   excluded), frames/s; for the torch and the ONNX (onnxruntime) runtime;
 - the reference: `Model.predict_on_video_file(..., reader="opencv")` (its CPU reader; DALI needs a GPU) in a child
   process of the reference virtualenv, timed around that call only (model loading excluded), frames/s.
-The median of the rounds is reported, with each round's 1-minute load average, and the CPU milliseconds per frame
+Ours runs with freed memory kept for reuse (`lightning_pose.cli.keep_freed_memory`, as the `litpose` command
+does; `--malloc-default` measures without), the reference as it ships. The median of the rounds is reported, with each round's 1-minute load average, and the CPU milliseconds per frame
 (all threads of the process) of forward-only and of end to end: on a busy machine two torch threads spend much of
 their CPU time waiting for each other, which the end-to-end run's decoding thread can use, so compare the wall-clock
 ratio with the CPU-time one. `--frames N` predicts the first N
@@ -178,7 +179,11 @@ def main(argv=None):
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--model", action="append", default=[], metavar="SIZE=DIR",
                     help="use this trained model directory for SIZE instead of training one (e.g. train_predict.py's ours_model)")
+    ap.add_argument("--malloc-default", action="store_true",
+                    help="leave glibc's malloc as it is (default: keep freed memory, as the litpose command does)")
     a = ap.parse_args(argv)
+    from lightning_pose.cli import keep_freed_memory
+    a.kept = False if a.malloc_default else keep_freed_memory()
     import torch
     torch.set_num_threads(a.threads)
     import logging, warnings
@@ -218,7 +223,8 @@ def print_table(a, argv, sizes, rounds, refs, video, work):
     med = lambda k: statistics.median(r[k] for r in rounds) if k in rounds[0] else None
     print()
     print("command : PYTHONPATH=. python benchmarks/predict_speed.py " + " ".join(argv if argv is not None else sys.argv[1:]))
-    print(f"machine : {tp.machine()}, torch threads {a.threads}, onnxruntime intra-op threads {a.threads}")
+    print(f"machine : {tp.machine()}, torch threads {a.threads}, onnxruntime intra-op threads {a.threads}, "
+          f"ours: {'freed memory kept (keep_freed_memory, as litpose does)' if a.kept else 'default malloc'}")
     print(f"load    : 1-min load average at the start of each round: {', '.join('%.2f' % r['load'] for r in rounds)}")
     print(f"video   : first {video_info(video).n_frames} frames of test_vid.mp4 (as encoded) ({video_info(video).width} x {video_info(video).height}), "
           f"ResNet-18, batch {a.batch} (reference: its own, 96), median of {a.repeat} interleaved rounds; outputs in {work}")
@@ -229,6 +235,10 @@ def print_table(a, argv, sizes, rounds, refs, video, work):
         for rt in ("torch", "onnx"):
             f, e = med(f"{size}_{rt}_fwd"), med(f"{size}_{rt}_e2e")
             print(f"{size:>5} {rt:<8}{f:>14.1f}{e:>17.1f}{e / f:>12.0%} {tp.fmt(rf, '{:.1f}'):>9}{tp.fmt(e / rf if rf else None, '{:.2f}x'):>10}")
+        for rt in ("torch", "onnx"):
+            paired = [r[f"{size}_{rt}_e2e"] / r[f"{size}_{rt}_fwd"] for r in rounds]
+            print(f"      {rt}: e2e/forward within each round (measured back to back): {', '.join(f'{x:.0%}' for x in paired)}; "
+                  f"median {statistics.median(paired):.0%}")
         for rt in ("torch", "onnx"):
             f, e = med(f"{size}_{rt}_fwd_cpu_ms"), med(f"{size}_{rt}_e2e_cpu_ms")
             if f: print(f"      {rt}: CPU ms per frame (all threads): forward {f:.1f}, end to end {e:.1f} (forward / end to end {f / e:.0%})")

@@ -13,7 +13,8 @@ import sys
 import warnings
 
 # %% auto #0
-__all__ = ['COMMANDS', 'USER_ERRORS', 'load_command', 'one_line_warnings', 'build_parser', 'not_settings', 'main']
+__all__ = ['COMMANDS', 'USER_ERRORS', 'load_command', 'one_line_warnings', 'build_parser', 'keep_freed_memory', 'not_settings',
+           'main']
 
 # %% ../nbs/99_cli.ipynb #79998162
 def load_command(spec: str, # 'package.module', or 'package.module:OBJECT'
@@ -66,6 +67,19 @@ def build_parser(commands: dict[str, str]=COMMANDS, # subcommand -> module
         sp.set_defaults(_run=mod.run)
     return p
 
+# %% ../nbs/99_cli.ipynb #50b111f5
+def keep_freed_memory(mmap_threshold: int=64 << 20,  # bytes: blocks at least this large still get their own mapping
+                      trim_threshold: int=256 << 20, # bytes of freed memory kept before any goes back to the kernel
+                     ) -> bool:                      # whether glibc took the settings
+    "Let glibc's malloc reuse freed big blocks instead of returning them to the kernel and faulting them in again."
+    import ctypes, platform
+    if platform.system() != "Linux": return False
+    try: mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError): return False
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3          # glibc's malloc.h
+    settings = ((M_MMAP_THRESHOLD, mmap_threshold), (M_TRIM_THRESHOLD, trim_threshold), (M_TOP_PAD, mmap_threshold))
+    return all(mallopt(k, v) == 1 for k, v in settings)
+
 # %% ../nbs/99_cli.ipynb #d6a89a32
 def _command_of(argv: list[str]) -> str|None:
     return next((a for a in argv if not a.startswith("-")), None)
@@ -91,6 +105,7 @@ def main(argv: list[str]|None=None, # command-line arguments (None: `sys.argv[1:
               "no spaces around '=')", file=sys.stderr)
         return 2
     if extra: args.overrides += extra
+    keep_freed_memory()
     try:
         with one_line_warnings(args.command, args.debug): return args._run(args) or 0
     except USER_ERRORS as e:

@@ -14,9 +14,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['SHARPENED_FLOOR', 'KEYS_NEGATIVE', 'UPSAMPLED_CHUNK', 'rescale_keypoints', 'heatmap_hw', 'visible_mask',
-           'label_heatmaps', 'spatial_softmax', 'upsample_heatmaps', 'sharpened_softmax', 'soft_argmax',
-           'upsampled_bound', 'window_estimates', 'soft_argmax_window', 'confidence', 'heatmaps_to_keypoints']
+__all__ = ['SHARPENED_FLOOR', 'WINDOW_TOLERANCE', 'KEYS_NEGATIVE', 'UPSAMPLED_CHUNK', 'rescale_keypoints', 'heatmap_hw',
+           'visible_mask', 'label_heatmaps', 'spatial_softmax', 'upsample_heatmaps', 'sharpened_softmax', 'soft_argmax',
+           'exact_margin', 'upsampled_bound', 'window_estimates', 'soft_argmax_window', 'confidence',
+           'heatmaps_to_keypoints']
 
 # %% ../nbs/03_heatmaps.ipynb #49cd9d18
 def rescale_keypoints(xy: np.ndarray|Tensor,   # (..., 2) x, y in pixels of an image of size `from_hw`
@@ -189,6 +190,15 @@ def _local_soft_argmax(logh: Tensor, image_hw: tuple[int, int], top: Tensor, lef
     return xy / e.sum((-2, -1))[:, None], peak
 
 # %% ../nbs/03_heatmaps.ipynb #67558f71
+WINDOW_TOLERANCE = 1e-5   # pixels: the most that the pixels a window leaves out may move an estimate
+
+def exact_margin(image_hw: tuple[int, int],     # (height, width) of the network input
+                 tol: float=WINDOW_TOLERANCE,  # pixels
+                ) -> float:                     # m
+    "Margin m such that pixels weighing below exp(-m) of the peak move no estimate by `tol`: m = log(H W diagonal / tol)."
+    H, W = image_hw
+    return math.log(H * W * math.hypot(H, W) / tol)
+
 KEYS_NEGATIVE = 0.28125   # largest total negative weight of the 2D Keys (a = -0.5) kernel: 2 n + 2 n^2, n = 1/8 in 1D
 
 def upsampled_bound(logh: Tensor, # (N, h, w) log heat maps
@@ -208,27 +218,30 @@ def _read_inside(first: Tensor, n: int, size: int) -> Tensor:
     hi = torch.where(first + n == size, size - 1, first + n - 2)[:, None]
     return (k >= lo) & (k <= hi)
 
+def _outside_max(x: Tensor,        # (N, a, b) values
+                 rows_in: Tensor,  # (N, a) rows of each rectangle
+                 cols_in: Tensor,  # (N, b) columns of each rectangle
+                ) -> Tensor:       # (N,) largest value outside each rectangle
+    "Maximum of each map outside a rectangle: a cell is outside when its row or its column is, so from row and column maxima."
+    rows = x.amax(2).masked_fill_(rows_in, -torch.inf).amax(1)
+    return torch.maximum(rows, x.amax(1).masked_fill_(cols_in, -torch.inf).amax(1))
+
 def window_estimates(heatmaps: Tensor,           # (B, K, h, w) normalised heat maps; h, w >= 2r + 5
                      image_hw: tuple[int, int],  # (height, width) of the network input, a multiple of (h, w)
                      temperature: float=1000.,   # sharpening before the expectation
                      radius: int=6,              # r: windows of 2r + 1 heat-map pixels
-                     margin: float=40.,          # pixels whose sharpened weight is below exp(-margin) may be left out
-                    ) -> tuple[Tensor, Tensor]:  # (B*K, 2) estimates on the windows (NaN: not tried), (B*K,) where they are exact
+                     margin: float|None=None,    # pixels whose sharpened weight is below exp(-margin) may be left out (None: `exact_margin`)
+                    ) -> tuple[Tensor, Tensor]:  # (B*K, 2) estimates on the windows, (B*K,) where they are exact
     "Soft argmax of each map on a window around its peak, and whether every pixel left out weighs below exp(-margin)."
     B, K, h, w = heatmaps.shape
     n = 2 * radius + 1
     hm = heatmaps.float().reshape(B * K, h, w)
     logh = hm.clamp_min(1e-30).log()
-    bound = upsampled_bound(logh)
-    tried = (bound.flatten(1).amax(1).exp() > margin / temperature).nonzero()[:, 0]  # flatter maps peak below the margin: no window is exact
-    logh, bound, peak = logh[tried], bound[tried], hm[tried].flatten(1).max(1).indices  # the first maximum, as argmax
+    peak = hm.flatten(1).argmax(1)                                            # the first maximum
     top, left = _window_index(peak // w, n, h), _window_index(peak % w, n, w)
-    xy_w, top_value = _local_soft_argmax(logh, image_hw, top, left, n, temperature)
-    inside = _read_inside(top, n, h)[:, :, None] & _read_inside(left, n, w)[:, None, :]
-    outside = bound.masked_fill_(inside, -torch.inf).flatten(1).max(1).values.exp()
-    xy, ok = hm.new_full((B * K, 2), torch.nan), torch.zeros(B * K, dtype=torch.bool, device=hm.device)
-    xy[tried], ok[tried] = xy_w, outside + margin / temperature < top_value
-    return xy, ok
+    xy, top_value = _local_soft_argmax(logh, image_hw, top, left, n, temperature)
+    outside = _outside_max(upsampled_bound(logh), _read_inside(top, n, h), _read_inside(left, n, w)).exp()
+    return xy, outside + (exact_margin(image_hw) if margin is None else margin) / temperature < top_value
 
 # %% ../nbs/03_heatmaps.ipynb #351fbe84
 UPSAMPLED_CHUNK = 2**17   # upsampled pixels per chunk of maps (512 kB): the passes over them stay in the CPU's cache
@@ -248,7 +261,7 @@ def soft_argmax_window(heatmaps: Tensor,           # (B, K, h, w) normalised hea
                        image_hw: tuple[int, int],  # (height, width) of the network input, a multiple of (h, w)
                        temperature: float=1000.,   # sharpening before the expectation
                        radius: int=6,              # r: windows of 2r + 1 heat-map pixels
-                       margin: float=40.,          # pixels whose sharpened weight is below exp(-margin) may be left out
+                       margin: float|None=None,    # pixels whose sharpened weight is below exp(-margin) may be left out (None: `exact_margin`)
                       ) -> Tensor:                 # (B, K, 2) x, y in network-input pixels
     "`soft_argmax(heatmaps, image_hw)` (log-bicubic, upsampled), on a window around each peak where that is exact."
     B, K, h, w = heatmaps.shape
