@@ -76,9 +76,8 @@ def keep_freed_memory(mmap_threshold: int=64 << 20,  # bytes: blocks at least th
     if platform.system() != "Linux": return False
     try: mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError): return False
-    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3          # glibc's malloc.h
-    settings = ((M_MMAP_THRESHOLD, mmap_threshold), (M_TRIM_THRESHOLD, trim_threshold), (M_TOP_PAD, mmap_threshold))
-    return all(mallopt(k, v) == 1 for k, v in settings)
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3                          # glibc's malloc.h
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 and mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1
 
 # %% ../nbs/99_cli.ipynb #d6a89a32
 def _command_of(argv: list[str]) -> str|None:
