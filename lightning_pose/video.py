@@ -353,7 +353,8 @@ class PredictionSequences:
             yield from dali_sequence_chunks(self.video, self.batch_size, self.hw, self.decode_device, self.device, self.num_threads)
             return
         start = 0
-        for x in prefetch(iter_frames(self.video, self.batch_size)):      # decoded ahead of the network, resized here
+        threaded = self.device.type != "cpu"                                # a network on the CPU has the cores: decode on one
+        for x in prefetch(iter_frames(self.video, self.batch_size, threaded=threaded)):   # decoded ahead of the network, resized here
             yield prediction_frames(x, self.hw, self.device), np.arange(start, start + len(x)); start += len(x)
 
     def __iter__(self) -> Iterator[dict]:

@@ -129,6 +129,7 @@ def iter_frames(path: str|Path,         # a video file
                 batch_size: int=64,     # frames per yielded batch (the last may be shorter)
                 start: int=0,           # first frame
                 stop: int|None=None,    # one past the last frame; None = end of video
+                threaded: bool=True,    # FFmpeg decodes on several threads (False: one, when other work has the cores)
                ) -> Iterator[np.ndarray]: # (b, H, W, 3) uint8 RGB
     "Decode frames `start:stop` of a video in order, `batch_size` at a time."
     import av
@@ -139,7 +140,7 @@ def iter_frames(path: str|Path,         # a video file
     first_pts, batch, i = info.pts[start], [], start
     with av.open(str(info.path)) as c:
         s = c.streams.video[0]
-        s.thread_type = "AUTO"
+        if threaded: s.thread_type = "AUTO"
         frames = c.decode(s)
         if start > 0:
             c.seek(first_pts, stream=s, backward=True, any_frame=False)
