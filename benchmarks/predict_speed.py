@@ -8,7 +8,9 @@ mirror-mouse example, or given with `--model SIZE=DIR`) is exported to ONNX, and
 convolutional, so its speed does not depend on which size its weights were trained at). Then `--repeat` rounds,
 each measuring at every size, in this order, so that the machine's load hits all of them alike:
 - forward-only: our network alone on already decoded, resized, normalised frames (batches of `--batch`,
-  channels-last for torch), images/s: the limit prediction cannot beat;
+  channels-last for torch), images/s, measured both one batch at a time on all threads and with batches side by
+  side as `predict_video` runs them on the CPU (the threads split among them); the better of the two is the limit
+  prediction cannot beat (side by side, onnxruntime's forward runs ~5% faster on 2 cores; torch's the same);
 - end to end: `predict_video` on the video (decode, resize, network, heat-map decoding, CSV writing; model loading
   excluded), frames/s; for the torch and the ONNX (onnxruntime) runtime;
 - the reference: `Model.predict_on_video_file(..., reader="opencv")` (its CPU reader; DALI needs a GPU) in a child
@@ -55,17 +57,34 @@ def train_ours(data: Path, size: int, epochs: int, work: Path) -> Path:
 LAST_CPU = []   # CPU seconds per image of the last measurement (all threads of this process), read by `one_round`
 
 
-def forward_rate(model, frames, batch: int, min_s: float=4.) -> float:
-    "Images/s of the network alone on preprocessed frames (N, 3, h, w), for at least `min_s` seconds."
+def _timed(call, chunks, min_s: float) -> tuple[float, float]:
+    "Images/s and CPU seconds per image of `call(list of batches)` repeated over `chunks` for at least `min_s` seconds."
+    call(chunks[:2])
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - t0 < min_s:
+        call(chunks); n += sum(len(c) for c in chunks)
+    return n / (time.perf_counter() - t0), (time.process_time() - c0) / n
+
+
+def forward_rates(model, frames, batch: int, min_s: float=4.) -> dict:
+    """Images/s of the network alone on preprocessed frames (N, 3, h, w), in both ways prediction could run it: one
+    batch at a time on all threads (`seq`), and batches side by side with the threads split among them as
+    `predict_video` runs them on the CPU (`side`, `prediction_workers`); `fwd` is the better of the two: the limit."""
     import torch
+    from concurrent.futures import ThreadPoolExecutor
+    from lightning_pose.train import prediction_workers, torch_threads
     chunks = [f.contiguous(memory_format=torch.channels_last) for f in frames.split(batch) if len(f) == batch]
-    with torch.inference_mode():
-        model(chunks[0])
-        n, t0, c0 = 0, time.perf_counter(), time.process_time()
-        while time.perf_counter() - t0 < min_s:
-            for c in chunks: model(c); n += len(c)
-    LAST_CPU.append((time.process_time() - c0) / n)
-    return n / (time.perf_counter() - t0)
+    def one(c):
+        with torch.inference_mode(): return model(c)        # inference mode is per thread
+    workers, threads = prediction_workers("cpu")
+    out = {}
+    out["seq"], out["seq_cpu"] = _timed(lambda cs: [one(c) for c in cs], chunks, min_s)
+    with torch_threads(threads), ThreadPoolExecutor(workers) as pool:
+        out["side"], out["side_cpu"] = _timed(lambda cs: list(pool.map(one, cs)), chunks * workers, min_s)
+    best = max(("seq", "side"), key=out.get)
+    out["fwd"] = out[best]
+    LAST_CPU.append(out[f"{best}_cpu"])
+    return out
 
 
 def end_to_end_rate(model, video: Path, out_csv: Path, batch: int) -> float:
@@ -141,7 +160,8 @@ def one_round(ours: dict, refs: dict, video: Path, a, work: Path) -> dict:
     for size, m in ours.items():
         w = work/f"s{size}"
         for rt in ("torch", "onnx"):
-            r[f"{size}_{rt}_fwd"] = forward_rate(m[rt], m["frames"], a.batch)
+            fw = forward_rates(m[rt], m["frames"], a.batch)
+            r[f"{size}_{rt}_fwd"], r[f"{size}_{rt}_fwd_seq"], r[f"{size}_{rt}_fwd_side"] = fw["fwd"], fw["seq"], fw["side"]
             r[f"{size}_{rt}_fwd_cpu_ms"] = 1e3 * LAST_CPU[-1]
             r[f"{size}_{rt}_e2e"] = end_to_end_rate(m[rt], video, w/f"{rt}.csv", a.batch)
             r[f"{size}_{rt}_e2e_cpu_ms"] = 1e3 * LAST_CPU[-1]
@@ -236,6 +256,10 @@ def print_table(a, argv, sizes, rounds, refs, video, work):
             f, e = med(f"{size}_{rt}_fwd"), med(f"{size}_{rt}_e2e")
             print(f"{size:>5} {rt:<8}{f:>14.1f}{e:>17.1f}{e / f:>12.0%} {tp.fmt(rf, '{:.1f}'):>9}{tp.fmt(e / rf if rf else None, '{:.2f}x'):>10}")
         for rt in ("torch", "onnx"):
+            sq, sd = med(f"{size}_{rt}_fwd_seq"), med(f"{size}_{rt}_fwd_side")
+            print(f"      {rt}: forward only, one batch at a time on {a.threads} threads {sq:.1f} img/s, batches side by side "
+                  f"as prediction runs them {sd:.1f} img/s (the limit is the better, in each round)")
+        for rt in ("torch", "onnx"):
             paired = [r[f"{size}_{rt}_e2e"] / r[f"{size}_{rt}_fwd"] for r in rounds]
             print(f"      {rt}: e2e/forward within each round (measured back to back): {', '.join(f'{x:.0%}' for x in paired)}; "
                   f"median {statistics.median(paired):.0%}")
@@ -248,7 +272,7 @@ def print_table(a, argv, sizes, rounds, refs, video, work):
         o = onnx_vs_torch(work, size, (video_info(video).height, video_info(video).width))
         print(f"      onnx vs torch on the whole video: max |difference| {o['px']:.1e} frame px ({o['net_px']:.1e} network-input px; "
               f"{o['confident_px']:.1e} px where likelihood >= 0.5; {o['n_over']} of {o['n']} coordinates over 1e-3 px), {o['lik']:.1e} likelihood")
-    print("per round (fr/s or img/s): " + "; ".join(", ".join(f"{k}={v:.1f}" for k, v in r.items() if isinstance(v, float) and k != "load" and "cpu" not in k) for r in rounds))
+    print("per round (fr/s or img/s): " + "; ".join(", ".join(f"{k}={v:.1f}" for k, v in r.items() if isinstance(v, float) and k != "load" and "cpu" not in k and not k.endswith(("_seq", "_side"))) for r in rounds))
 
 
 if __name__ == "__main__":

@@ -269,8 +269,14 @@ def soft_argmax_window(heatmaps: Tensor,           # (B, K, h, w) normalised hea
     if H % h or W % w or min(h, w) < n + 4:
         return _soft_argmax_inplace(heatmaps.float().reshape(B * K, 1, h, w), image_hw, temperature).reshape(B, K, 2)
     with torch.autocast(heatmaps.device.type, enabled=False):
-        xy, ok = window_estimates(heatmaps, image_hw, temperature, radius, margin)
-        if not ok.all(): xy[~ok] = _soft_argmax_inplace(heatmaps.float().reshape(B * K, 1, h, w)[~ok], image_hw, temperature)
+        hm = heatmaps.float().reshape(B * K, h, w)
+        m = exact_margin(image_hw) if margin is None else margin
+        full = hm.flatten(1).amax(1) <= m / temperature                # peak below the margin: every pixel counts
+        xy, tried = hm.new_empty(B * K, 2), (~full).nonzero()[:, 0]
+        if len(tried):
+            xy[tried], ok = window_estimates(hm[tried][None], image_hw, temperature, radius, margin)
+            full[tried[~ok]] = True
+        if full.any(): xy[full] = _soft_argmax_inplace(hm[full][:, None], image_hw, temperature)
     return xy.reshape(B, K, 2)
 
 # %% ../nbs/03_heatmaps.ipynb #365afb2a

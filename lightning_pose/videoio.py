@@ -125,6 +125,12 @@ def video_info(path: str|Path,      # a video file
 # %% ../nbs/00a_videoio.ipynb #d779d8d8
 def _pts(f): return f.pts if f.pts is not None else f.dts
 
+def _rgb_into(f, out: np.ndarray):
+    "Convert a decoded frame to RGB straight into `out` (H, W, 3) uint8: one copy of its pixels, where `to_ndarray` and a stack make two."
+    g = f.reformat(format="rgb24")
+    p = g.planes[0]
+    out[...] = np.frombuffer(p, np.uint8).reshape(g.height, p.line_size)[:, :3 * g.width].reshape(g.height, g.width, 3)
+
 def iter_frames(path: str|Path,         # a video file
                 batch_size: int=64,     # frames per yielded batch (the last may be shorter)
                 start: int=0,           # first frame
@@ -137,7 +143,7 @@ def iter_frames(path: str|Path,         # a video file
     stop = info.n_frames if stop is None else min(stop, info.n_frames)
     if not 0 <= start <= info.n_frames: raise ValueError(f"{info.path}: start={start} outside [0, {info.n_frames}]")
     if stop <= start: return
-    first_pts, batch, i = info.pts[start], [], start
+    first_pts, batch, i, j = info.pts[start], None, start, 0   # j: frames in the batch being filled
     with av.open(str(info.path)) as c:
         s = c.streams.video[0]
         if threaded: s.thread_type = "AUTO"
@@ -152,11 +158,11 @@ def iter_frames(path: str|Path,         # a video file
             else: frames = itertools.chain([f], frames)
         for f in frames:
             if _pts(f) < first_pts: continue
-            batch.append(f.to_ndarray(format="rgb24")); i += 1
-            if len(batch) == batch_size or i == stop:
-                yield np.stack(batch); batch = []
+            if j == 0: batch = np.empty((min(batch_size, stop - i), f.height, f.width, 3), np.uint8)
+            _rgb_into(f, batch[j]); i += 1; j += 1
+            if j == len(batch): yield batch; j = 0
             if i == stop: return
-    if batch: yield np.stack(batch)
+    if j: yield batch[:j]
     if i < stop: raise ValueError(f"{info.path}: decoded only {i} of {stop} frames on a second pass")
 
 def read_frames(path: str|Path, # a video file
