@@ -159,6 +159,9 @@ def iter_frames(path: str|Path,         # a video file
         for f in frames:
             if _pts(f) < first_pts: continue
             if j == 0: batch = np.empty((min(batch_size, stop - i), f.height, f.width, 3), np.uint8)
+            if (f.height, f.width) != batch.shape[1:3]:
+                raise ValueError(f"{info.path}: frame {i} is {f.width} x {f.height} px, the ones before it {batch.shape[2]} x "
+                                 f"{batch.shape[1]}: re-encode the video at one size (e.g. ffmpeg -i in -vf scale=W:H out.mp4)")
             _rgb_into(f, batch[j]); i += 1; j += 1
             if j == len(batch): yield batch; j = 0
             if i == stop: return
