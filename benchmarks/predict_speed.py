@@ -10,7 +10,7 @@ each measuring at every size, in this order, so that the machine's load hits all
 - forward-only: our network alone on already decoded, resized, normalised frames (batches of `--batch`,
   channels-last for torch), images/s, measured both one batch at a time on all threads and with batches side by
   side as `predict_video` runs them on the CPU (the threads split among them); the better of the two is the limit
-  prediction cannot beat (side by side, onnxruntime's forward runs ~5% faster on 2 cores; torch's the same);
+  prediction cannot beat (side by side, onnxruntime's forward runs 5-7% faster on 2 cores; torch's the same);
 - end to end: `predict_video` on the video (decode, resize, network, heat-map decoding, CSV writing; model loading
   excluded), frames/s; for the torch and the ONNX (onnxruntime) runtime;
 - the reference: `Model.predict_on_video_file(..., reader="opencv")` (its CPU reader; DALI needs a GPU) in a child

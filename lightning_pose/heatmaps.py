@@ -274,7 +274,7 @@ def soft_argmax_window(heatmaps: Tensor,           # (B, K, h, w) normalised hea
         full = hm.flatten(1).amax(1) <= m / temperature                # peak below the margin: every pixel counts
         xy, tried = hm.new_empty(B * K, 2), (~full).nonzero()[:, 0]
         if len(tried):
-            xy[tried], ok = window_estimates(hm[tried][None], image_hw, temperature, radius, margin)
+            xy[tried], ok = window_estimates(hm[tried][None], image_hw, temperature, radius, m)
             full[tried[~ok]] = True
         if full.any(): xy[full] = _soft_argmax_inplace(hm[full][:, None], image_hw, temperature)
     return xy.reshape(B, K, 2)
