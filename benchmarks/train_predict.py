@@ -282,14 +282,9 @@ def ours_available():
     except Exception as e: return f"{type(e).__name__}: {e}"
     return None
 
-def keep_memory_as_litpose():
-    "Freed memory kept for reuse (glibc thresholds), as the `litpose` command sets it before any work."
-    from lightning_pose.cli import keep_freed_memory
-    keep_freed_memory()
-
 def ours_train(spec, out):
     torch = set_threads(spec["threads"])
-    keep_memory_as_litpose()
+    from lightning_pose.cli import keep_freed_memory; keep_freed_memory()   # as the litpose command does
     import numpy as np, pandas as pd
     import lightning_pose
     from lightning_pose.config import load_config
@@ -317,7 +312,7 @@ def ours_train(spec, out):
 
 def ours_predict(spec, out):
     torch = set_threads(spec["threads"])
-    keep_memory_as_litpose()
+    from lightning_pose.cli import keep_freed_memory; keep_freed_memory()   # as the litpose command does
     import pandas as pd
     from lightning_pose.predict import predict_video
     video = Path(spec["data"])/"videos"/"test_vid.mp4"

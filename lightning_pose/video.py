@@ -317,11 +317,10 @@ def prefetch(items,           # an iterable (a video reader)
 # %% ../nbs/06_video.ipynb #34422bc3
 def _with_context(chunks: Iterator[tuple[torch.Tensor, np.ndarray]], batch_size: int, context: int):
     "Regroup ordered `(frames, frame_idx)` chunks into batches of `batch_size` predicted frames with edge-padded context."
-    buf, idx, first = None, None, True
+    buf, idx = None, None
     for x, i in chunks:
-        if first and context:
+        if buf is None and context:                                          # the first chunk: its first frame repeated
             x = torch.cat([x[:1].expand(context, *x.shape[1:]), x]); i = np.concatenate([np.full(context, i[0]), i])
-        first = False
         if buf is None or not len(buf): buf, idx = x, i                       # nothing left over: no copy
         else: buf, idx = torch.cat([buf, x]), np.concatenate([idx, i])
         while len(buf) >= batch_size + 2 * context:
