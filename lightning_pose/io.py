@@ -22,7 +22,7 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['HEADER_NAMES', 'DataFileError', 'yaml_problem', 'read_yaml', 'atomic_write', 'check_new_outputs', 'pose_df',
            'check_unique_names', 'keypoint_names', 'pose_array', 'keypoint_mismatch', 'coord_layout', 'index_columns',
-           'check_row_lengths', 'read_pose_csv', 'write_pose_csv', 'check_image_paths', 'check_labels',
+           'check_row_lengths', 'read_pose_csv', 'csv_field', 'write_pose_csv', 'check_image_paths', 'check_labels',
            'check_in_frame', 'KeypointSpec', 'check_view_links']
 
 # %% ../nbs/00_io.ipynb #f1154712
@@ -285,12 +285,19 @@ def read_pose_csv(path: str|Path,               # CSV in the three-header-row fo
     return pd.DataFrame(values, index=idx, columns=cols)
 
 # %% ../nbs/00_io.ipynb #4959cf8b
-def _write_fixed(f, df: pd.DataFrame, decimals: int, chunk: int=10000):
-    "Rows with `decimals` fixed decimals (one `%` per row: ~3x faster than `DataFrame.to_csv`); NaN -> empty."
-    fmt = "%s" + f",%.{decimals}f" * df.shape[1] + "\n"
-    vals, idx = df.to_numpy(dtype=float), [str(i) for i in df.index]
+def csv_field(s: str, # a cell's text
+             ) -> str:  # the text as written in a CSV file
+    "A CSV cell as the `csv` module's minimal quoting writes it (quoted only when it holds a comma, quote or line break)."
+    return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n\r') else s
+
+def _write_rows(f, df: pd.DataFrame, fmt: str, chunk: int=10000):
+    "Index and float cells of `df`, each value formatted with `fmt` (`%r`: shortest round trip); NaN -> empty."
+    vals = df.to_numpy(dtype=float)
+    idx, has_nan = [csv_field(str(i)) for i in df.index], np.isnan(vals).any(1).tolist()
+    row = "%s" + f",{fmt}" * df.shape[1] + "\n"                  # one `%` per row where nothing is missing
+    def line(i, r, nan): return i + "".join("," if v != v else "," + fmt % v for v in r) + "\n" if nan else row % (i, *r)
     for a in range(0, len(df), chunk):
-        f.write("".join(fmt % ((i,) + tuple(r)) for i, r in zip(idx[a:a + chunk], vals[a:a + chunk].tolist())).replace("nan", ""))
+        f.write("".join(map(line, idx[a:a + chunk], vals[a:a + chunk].tolist(), has_nan[a:a + chunk])))
 
 def write_pose_csv(df: pd.DataFrame,   # pose table (three-level columns)
                    path: str|Path,     # destination CSV
@@ -302,9 +309,8 @@ def write_pose_csv(df: pd.DataFrame,   # pose table (three-level columns)
     def _write(tmp: Path):
         with open(tmp, "w", newline="") as f:
             for name, level in zip(HEADER_NAMES, range(3)):
-                f.write(",".join([name] + [str(s) for s in df.columns.get_level_values(level)]) + "\n")
-            if decimals is None: df.to_csv(f, header=False, na_rep="", float_format=None, lineterminator="\n")
-            else: _write_fixed(f, df, decimals)
+                f.write(",".join([name] + [csv_field(str(s)) for s in df.columns.get_level_values(level)]) + "\n")
+            _write_rows(f, df, "%r" if decimals is None else f"%.{decimals}f")
     return atomic_write(path, _write, overwrite=overwrite)
 
 # %% ../nbs/00_io.ipynb #de84d0bd

@@ -125,9 +125,15 @@ def video_info(path: str|Path,      # a video file
 # %% ../nbs/00a_videoio.ipynb #d779d8d8
 def _pts(f): return f.pts if f.pts is not None else f.dts
 
-def _rgb_into(f, out: np.ndarray):
+@lru_cache(maxsize=2)
+def _conversion_options(threaded: bool) -> dict:
+    "`reformat` keywords: one thread unless `threaded` (PyAV >= 17 converts on every core by default; older versions on one)."
+    import av
+    return {} if threaded or int(av.__version__.split(".")[0]) < 17 else {"threads": 1}
+
+def _rgb_into(f, out: np.ndarray, options: dict):
     "Convert a decoded frame to RGB straight into `out` (H, W, 3) uint8: one copy of its pixels, where `to_ndarray` and a stack make two."
-    g = f.reformat(format="rgb24")
+    g = f.reformat(format="rgb24", **options)
     p = g.planes[0]
     out[...] = np.frombuffer(p, np.uint8).reshape(g.height, p.line_size)[:, :3 * g.width].reshape(g.height, g.width, 3)
 
@@ -144,6 +150,7 @@ def iter_frames(path: str|Path,         # a video file
     if not 0 <= start <= info.n_frames: raise ValueError(f"{info.path}: start={start} outside [0, {info.n_frames}]")
     if stop <= start: return
     first_pts, batch, i, j = info.pts[start], None, start, 0   # j: frames in the batch being filled
+    options = _conversion_options(threaded)
     with av.open(str(info.path)) as c:
         s = c.streams.video[0]
         if threaded: s.thread_type = "AUTO"
@@ -162,7 +169,7 @@ def iter_frames(path: str|Path,         # a video file
             if (f.height, f.width) != batch.shape[1:3]:
                 raise ValueError(f"{info.path}: frame {i} is {f.width} x {f.height} px, the ones before it {batch.shape[2]} x "
                                  f"{batch.shape[1]}: re-encode the video at one size (e.g. ffmpeg -i in -vf scale=W:H out.mp4)")
-            _rgb_into(f, batch[j]); i += 1; j += 1
+            _rgb_into(f, batch[j], options); i += 1; j += 1
             if j == len(batch): yield batch; j = 0
             if i == stop: return
     if j: yield batch[:j]
