@@ -41,7 +41,7 @@ from .video import PredictionSequences
 # %% auto #0
 __all__ = ['log', 'MODEL_DIR_ENV', 'HELP', 'build_network', 'unlabeled_videos', 'build_unsupervised', 'check_losses',
            'prepare_data', 'PoseModule', 'running_batchnorm', 'clip_hws', 'report_loss_sizes', 'predict_dataset',
-           'predict_labeled', 'split_errors', 'prediction_workers', 'torch_threads', 'video_predictions',
+           'predict_labeled', 'split_errors', 'prediction_workers', 'torch_threads', 'tail_pieces', 'video_predictions',
            'listed_videos', 'model_dir_state', 'check_output', 'new_model_dir', 'accelerator_of', 'quiet_lightning',
            'trainer_hardware', 'hardware_trainer', 'ddp_child', 'open_model_dir', 'start_from_checkpoint',
            'LastCheckpoint', 'training_callbacks', 'build_trainer', 'TrainingInterrupted', 'fit_model', 'load_best',
@@ -444,6 +444,22 @@ def torch_threads(n: int, # torch's intra-op threads inside the block
     try: yield
     finally: torch.set_num_threads(old)
 
+
+# %% ../nbs/10_train.ipynb #2f33f81d
+def tail_pieces(n: int,                   # frames left to predict
+                busy: list[float],        # seconds each busy worker still needs for its batch
+                seconds_per_frame: float, # one worker's time per frame
+               ) -> list[int]:            # piece sizes summing to n: the free worker's first, then one per busy worker as they free up
+    "Split the last frames of a video among workers so that they all end together (a worker busy past that end gets none)."
+    busy, k = sorted(busy), len(busy)
+    end = (n * seconds_per_frame + sum(busy)) / (k + 1)                     # seconds from now at which all would end
+    while k and busy[k - 1] >= end:                                          # water filling: drop the workers busy past it
+        k -= 1; end = (n * seconds_per_frame + sum(busy[:k])) / (k + 1)
+    want = np.array([end] + [end - b for b in busy[:k]]) / seconds_per_frame
+    sizes = np.floor(want).astype(int)
+    sizes[np.argsort(sizes - want)[:n - sizes.sum()]] += 1                  # the frames rounding left over: largest remainders
+    return [int(s) for s in sizes if s > 0]
+
 def video_predictions(module: PoseModule,    # a trained module, in eval mode
                       video: str|Path,       # a video file
                       batch_size: int=32,    # frames per batch
@@ -454,16 +470,34 @@ def video_predictions(module: PoseModule,    # a trained module, in eval mode
     from tqdm.auto import tqdm
     J = module.cfg.model.context_frames if module.is_context else 0
     seqs = PredictionSequences(video, batch_size, context=J, resize_hw=module.image_hw, backend=backend, device=module.device)
-    n, K = seqs.info.n_frames, module.hparams.n_keypoints
+    n, K, hw = seqs.info.n_frames, module.hparams.n_keypoints, (seqs.info.height, seqs.info.width)
     xy, conf = np.full((n, K, 2), np.nan, np.float32), np.full((n, K), np.nan, np.float32)
     workers, threads = prediction_workers(module.device)
-    pending = collections.deque()                    # (frame indices, future) in video order
+    pending, started, per_frame = collections.deque(), {}, []   # (frame indices, future) in video order; start times; s/frame
+    def predict(x, idx):
+        started[idx[0]] = t0 = time.perf_counter()
+        out = module.predict_resized(x, hw)
+        per_frame.append((time.perf_counter() - t0) / len(idx))
+        return out
+    def submit(x, idx): pending.append((idx, pool.submit(predict, x, idx)))
     def collect():
         idx, f = pending.popleft()
         xy[idx], conf[idx] = f.result()
     with torch_threads(threads), ThreadPoolExecutor(workers) as pool:
-        for b in tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"):
-            pending.append((b["frame_idx"].numpy(), pool.submit(module.predict_resized, b["frames"], tuple(b["orig_hw"]))))
+        batches = iter(tqdm(seqs, total=len(seqs), desc=Path(video).name, disable=not progress, unit="batch"))
+        for b in batches:
+            x, idx = b["frames"], b["frame_idx"].numpy()
+            if workers > 1 and idx[-1] + 1 + batch_size >= n:                # the last frames: this batch and the one after it
+                while len(pending) >= workers: collect()                     # a worker is free
+                if per_frame:                                                # split them so that the workers end together
+                    if (last := next(batches, None)) is not None:
+                        x, idx = torch.cat([x, last["frames"][2 * J:]]), np.concatenate([idx, last["frame_idx"].numpy()])
+                    now, c = time.perf_counter(), float(np.median(per_frame))
+                    busy = [max(0., started.get(i[0], now) + len(i) * c - now) for i, f in pending]
+                    a = 0
+                    for s in tail_pieces(len(idx), busy, c): submit(x[a:a + s + 2 * J], idx[a:a + s]); a += s
+                    break
+            submit(x, idx)
             while len(pending) > workers: collect()
         while pending: collect()
     if np.isnan(xy).all(-1).all(-1).any(): raise RuntimeError(f"{video}: some frames were not predicted")
