@@ -445,7 +445,7 @@ def torch_threads(n: int, # torch's intra-op threads inside the block
     finally: torch.set_num_threads(old)
 
 
-# %% ../nbs/10_train.ipynb #2f33f81d
+# %% ../nbs/10_train.ipynb #b404da87
 def tail_pieces(n: int,                   # frames left to predict
                 busy: list[float],        # seconds each busy worker still needs for its batch
                 seconds_per_frame: float, # one worker's time per frame

@@ -137,6 +137,8 @@ def _rgb_into(f, out: np.ndarray, options: dict):
     p = g.planes[0]
     out[...] = np.frombuffer(p, np.uint8).reshape(g.height, p.line_size)[:, :3 * g.width].reshape(g.height, g.width, 3)
 
+
+# %% ../nbs/00a_videoio.ipynb #631f3ce8
 def iter_frames(path: str|Path,         # a video file
                 batch_size: int=64,     # frames per yielded batch (the last may be shorter)
                 start: int=0,           # first frame
